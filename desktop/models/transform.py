@@ -1,0 +1,54 @@
+"""Image preprocessing for CLIP encoders, without torchvision.
+
+TargetPad (CLIP4Cir): when an image is more elongated than ``ratio`` (max side / min side), pad the
+short side with black until it is exactly ``ratio``; then resize the short side to the model's input
+size and centre-crop. This keeps most of a panorama visible instead of cropping it away.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
+OPENAI_STD = (0.26862954, 0.26130258, 0.27577711)
+
+
+def target_pad(img: Image.Image, ratio: float = 1.25) -> Image.Image:
+    w, h = img.size
+    long_side, short_side = max(w, h), min(w, h)
+    if short_side == 0 or long_side / short_side <= ratio:
+        return img
+    new_short = int(round(long_side / ratio))
+    canvas_size = (w, new_short) if w >= h else (new_short, h)
+    canvas = Image.new("RGB", canvas_size, (0, 0, 0))
+    canvas.paste(img, ((canvas_size[0] - w) // 2, (canvas_size[1] - h) // 2))
+    return canvas
+
+
+@dataclass(frozen=True)
+class Preprocess:
+    """PIL image -> float32 array (3, size, size), normalised; callable from any thread."""
+
+    size: int
+    mean: tuple[float, float, float] = OPENAI_MEAN
+    std: tuple[float, float, float] = OPENAI_STD
+    pad_ratio: float | None = 1.25
+
+    def __call__(self, img: Image.Image) -> np.ndarray:
+        if img.mode != "RGB":
+            img = img.convert("RGB")
+        if self.pad_ratio is not None:
+            img = target_pad(img, self.pad_ratio)
+        w, h = img.size
+        scale = self.size / min(w, h)
+        nw, nh = max(self.size, round(w * scale)), max(self.size, round(h * scale))
+        if (nw, nh) != (w, h):
+            img = img.resize((nw, nh), Image.Resampling.BICUBIC, reducing_gap=3.0)
+        left, top = (nw - self.size) // 2, (nh - self.size) // 2
+        img = img.crop((left, top, left + self.size, top + self.size))
+        arr = np.asarray(img, dtype=np.float32) * (1.0 / 255.0)
+        arr = (arr - np.asarray(self.mean, np.float32)) / np.asarray(self.std, np.float32)
+        return np.ascontiguousarray(arr.transpose(2, 0, 1))
