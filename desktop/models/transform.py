@@ -37,7 +37,8 @@ class Preprocess:
     std: tuple[float, float, float] = OPENAI_STD
     pad_ratio: float | None = 1.25
 
-    def __call__(self, img: Image.Image) -> np.ndarray:
+    def geometry(self, img: Image.Image) -> Image.Image:
+        """Pad, resize and centre-crop to ``size`` x ``size`` RGB (no normalisation)."""
         if img.mode != "RGB":
             img = img.convert("RGB")
         if self.pad_ratio is not None:
@@ -48,7 +49,13 @@ class Preprocess:
         if (nw, nh) != (w, h):
             img = img.resize((nw, nh), Image.Resampling.BICUBIC, reducing_gap=3.0)
         left, top = (nw - self.size) // 2, (nh - self.size) // 2
-        img = img.crop((left, top, left + self.size, top + self.size))
-        arr = np.asarray(img, dtype=np.float32) * (1.0 / 255.0)
+        return img.crop((left, top, left + self.size, top + self.size))
+
+    def normalize(self, pixels: np.ndarray) -> np.ndarray:
+        """uint8 (..., size, size, 3) -> float32 (..., 3, size, size), normalised."""
+        arr = np.asarray(pixels, dtype=np.float32) * (1.0 / 255.0)
         arr = (arr - np.asarray(self.mean, np.float32)) / np.asarray(self.std, np.float32)
-        return np.ascontiguousarray(arr.transpose(2, 0, 1))
+        return np.ascontiguousarray(np.moveaxis(arr, -1, -3))
+
+    def __call__(self, img: Image.Image) -> np.ndarray:
+        return self.normalize(np.asarray(self.geometry(img)))
