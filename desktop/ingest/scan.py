@@ -1,0 +1,254 @@
+"""Finding candidate image files under a library root.
+
+The walk uses ``os.scandir`` and the ``stat`` it caches, so a folder costs one directory read and
+each entry at most one ``stat``: a warm 100k-file tree scans in about a second. Directory
+symbolic links are followed; a set of visited ``(st_dev, st_ino)`` keeps loops and repeated links
+from being walked twice. Problems with single entries are reported through ``on_error`` and the
+walk goes on; only an unusable root raises, so an unplugged drive never looks like an empty folder.
+"""
+
+from __future__ import annotations
+
+import operator
+import os
+import stat
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ErrorCallback = Callable[[str, str], None]
+
+#: Extensions kept without opening the file (the decoder still checks the content).
+IMAGE_EXTENSIONS = frozenset(
+    {
+        ".jpg", ".jpeg", ".jpe", ".jfif",
+        ".png", ".gif", ".webp", ".bmp", ".dib",
+        ".tif", ".tiff",
+        ".heic", ".heif", ".hif", ".avif",
+    }
+)  # fmt: skip
+
+#: Extensions dropped without opening the file: never a supported still image. Camera raw files
+#: are here too: most are TIFF containers whose first image is a small preview, not the photo.
+NON_IMAGE_EXTENSIONS = frozenset(
+    {
+        ".mov", ".mp4", ".m4v", ".avi", ".mkv", ".mts", ".m2ts", ".3gp", ".wmv", ".mpg", ".mpeg",
+        ".mp3", ".m4a", ".wav", ".aac", ".flac", ".ogg",
+        ".xmp", ".aae", ".json", ".xml", ".txt", ".md", ".csv", ".log", ".ini", ".db", ".sqlite",
+        ".html", ".htm", ".pdf", ".doc", ".docx", ".xls", ".xlsx", ".zip", ".rar", ".7z",
+        ".psd", ".svg", ".ico", ".exe", ".dll", ".py", ".js",
+        ".cr2", ".cr3", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".dng", ".orf", ".rw2", ".raf",
+        ".pef", ".srw", ".x3f", ".3fr", ".iiq", ".erf", ".kdc", ".mrw",
+    }
+)  # fmt: skip
+
+#: Folder and file names never worth looking into, compared case-insensitively. Names starting
+#: with "." (hidden on macOS and Linux) are skipped anyway; they are listed for completeness.
+JUNK_NAMES = frozenset(
+    name.casefold()
+    for name in (
+        ".git", ".svn", ".hg", "@eaDir", "#recycle", "#snapshot", "@Recycle", "$RECYCLE.BIN",
+        "System Volume Information", ".thumbnails", "__MACOSX", "node_modules", "lost+found",
+        ".Trashes", ".Spotlight-V100", ".fseventsd", ".DS_Store", "Thumbs.db", "ehthumbs.db",
+        "desktop.ini",
+    )
+)  # fmt: skip
+
+_WINDOWS = os.name == "nt"
+_HIDDEN_ATTRIBUTES = stat.FILE_ATTRIBUTE_HIDDEN | stat.FILE_ATTRIBUTE_SYSTEM  # Windows only
+_by_name = operator.attrgetter("name")
+
+_HEIF_BRANDS = frozenset({b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis"})
+SNIFF_BYTES = 32
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """A regular, non-empty file as found under a root (symbolic links are not resolved)."""
+
+    path: str
+    size: int
+    mtime_ns: int
+
+
+def root_available(root: Path) -> bool:
+    """Whether ``root`` exists, is a directory and can be listed.
+
+    ``False`` means "cannot look right now" (drive unplugged, share offline), never "empty".
+    """
+    try:
+        with os.scandir(root) as it:
+            next(it, None)
+    except OSError:
+        return False
+    return True
+
+
+def scan_root(
+    root: Path,
+    *,
+    excluded: Sequence[str] = (),
+    on_error: ErrorCallback | None = None,
+) -> Iterator[FileEntry]:
+    """Every regular, non-empty, non-hidden file under ``root``.
+
+    ``excluded`` holds absolute paths (anything with a path separator) or bare names; matching
+    folders are not entered and matching files are not yielded. Raises ``OSError`` if ``root``
+    itself cannot be read.
+    """
+    top = os.path.abspath(os.fspath(root))
+    with os.scandir(top):  # an unreadable root raises here instead of reaching on_error
+        pass
+    skip = _Skip(excluded)
+    if skip.path(top):
+        return
+    visited = {_dir_key(top, os.stat(top))}
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        subfolders: list[str] = []
+        for entry in _list_dir(folder, on_error):
+            if skip(entry):
+                continue
+            try:
+                st = entry.stat()
+            except OSError as exc:
+                _report(on_error, entry.path, _stat_reason(entry, exc))
+                continue
+            if _WINDOWS and st.st_file_attributes & _HIDDEN_ATTRIBUTES:
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                key = _dir_key(entry.path, st)
+                if key not in visited:  # a loop, or a second link to a folder already walked
+                    visited.add(key)
+                    subfolders.append(entry.path)
+            elif stat.S_ISREG(st.st_mode) and st.st_size > 0:  # no FIFOs, sockets or devices
+                yield FileEntry(entry.path, st.st_size, st.st_mtime_ns)
+        stack.extend(reversed(subfolders))
+
+
+def scan_images(
+    root: Path,
+    *,
+    excluded: Sequence[str] = (),
+    on_error: ErrorCallback | None = None,
+) -> Iterator[FileEntry]:
+    """``scan_root`` narrowed to files that may be images.
+
+    A known image extension is kept without opening the file, even if the content turns out to be
+    something else (decoding then fails with a reason the user can see). A known non-image
+    extension is dropped. Anything else (no extension, ``.dat``, ``.jpg_original``) is kept only if
+    its first bytes are the signature of a supported format.
+    """
+    for entry in scan_root(root, excluded=excluded, on_error=on_error):
+        ext = os.path.splitext(entry.path)[1].lower()
+        if ext in IMAGE_EXTENSIONS:
+            yield entry
+        elif ext in NON_IMAGE_EXTENSIONS:
+            continue
+        else:
+            try:
+                head = _read_head(entry.path)
+            except OSError as exc:
+                _report(on_error, entry.path, _reason(exc))
+                continue
+            if sniff_format(head) is not None:
+                yield entry
+
+
+def looks_like_image(path: str | os.PathLike[str]) -> bool:
+    """Whether the file starts with the signature of a supported image format."""
+    try:
+        return sniff_format(_read_head(path)) is not None
+    except OSError:
+        return False
+
+
+def sniff_format(head: bytes) -> str | None:
+    """The image format whose signature ``head`` (the first bytes of a file) starts with, or None.
+
+    Returns one of JPEG, PNG, GIF, WEBP, BMP, TIFF, HEIF, AVIF.
+    """
+    if head.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "GIF"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return "TIFF"
+    if head[:2] == b"BM" and len(head) >= 18 and head[14] in (12, 16, 40, 52, 56, 64, 108, 124):
+        return "BMP"
+    return _sniff_ftyp(head)
+
+
+def _sniff_ftyp(head: bytes) -> str | None:
+    """HEIF/AVIF: an ISO-BMFF ``ftyp`` box whose major or compatible brands name an image."""
+    if head[4:8] != b"ftyp" or len(head) < 12:
+        return None
+    box_end = min(int.from_bytes(head[:4], "big"), len(head))
+    brands = [head[8:12]] + [head[i : i + 4] for i in range(16, box_end - 3, 4)]
+    found = [b for b in brands if b in _HEIF_BRANDS]
+    if not found:
+        return None
+    return "AVIF" if found[0] in (b"avif", b"avis") else "HEIF"
+
+
+def _read_head(path: str | os.PathLike[str]) -> bytes:
+    with open(path, "rb") as f:
+        return f.read(SNIFF_BYTES)
+
+
+class _Skip:
+    """Entries the walk leaves out: hidden names, junk names and the user's exclusions.
+
+    Names compare case-insensitively; paths (anything with a separator) must match exactly.
+    """
+
+    def __init__(self, excluded: Sequence[str]) -> None:
+        seps = tuple(s for s in (os.sep, os.altsep) if s)
+        paths = [x for x in excluded if any(s in x for s in seps)]
+        names = [x for x in excluded if x and x not in paths]
+        self.paths = {os.path.normcase(os.path.abspath(x)) for x in paths}
+        self.names = JUNK_NAMES | {x.casefold() for x in names}
+
+    def __call__(self, entry: os.DirEntry[str]) -> bool:
+        name = entry.name
+        return name.startswith(".") or name.casefold() in self.names or self.path(entry.path)
+
+    def path(self, path: str) -> bool:
+        return bool(self.paths) and os.path.normcase(path) in self.paths
+
+
+def _list_dir(folder: str, on_error: ErrorCallback | None) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as it:
+            entries = list(it)
+    except OSError as exc:
+        _report(on_error, folder, _reason(exc))
+        return []
+    entries.sort(key=_by_name)
+    return entries
+
+
+def _dir_key(path: str, st: os.stat_result) -> tuple[int, int]:
+    if st.st_ino == 0:  # Windows: scandir's cached stat has no inode; ask for the full one
+        st = os.stat(path)
+    return st.st_dev, st.st_ino
+
+
+def _stat_reason(entry: os.DirEntry[str], exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError) and entry.is_symlink():
+        return "broken symbolic link"
+    return _reason(exc)
+
+
+def _reason(exc: OSError) -> str:
+    return (exc.strerror or str(exc) or type(exc).__name__).lower()
+
+
+def _report(on_error: ErrorCallback | None, path: str, reason: str) -> None:
+    if on_error is not None:
+        on_error(path, reason)
