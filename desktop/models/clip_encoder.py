@@ -1,0 +1,88 @@
+"""An :class:`~desktop.models.encoder.Encoder` around an open_clip CLIP model and its tokenizer.
+
+Build it with :func:`desktop.models.loader.load_encoder`; this module only runs a model it is given.
+Features come out raw (unnormalised) as float32 numpy arrays.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from desktop.models.transform import Preprocess
+
+if TYPE_CHECKING:
+    import torch
+
+Tokenizer = Callable[[list[str]], "torch.Tensor"]
+
+
+class OpenClipEncoder:
+    """Runs ``model.encode_image`` / ``model.encode_text`` under ``torch.inference_mode``.
+
+    On CUDA the forward pass runs under float16 autocast. ``model`` and :meth:`tokenize` are public so that
+    training code can reuse the loaded model.
+    """
+
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        tokenizer: Tokenizer,
+        *,
+        name: str,
+        dim: int,
+        device: str,
+        preprocess: Preprocess,
+        batch_size: int = 256,
+    ) -> None:
+        self.model = model.eval()
+        self.name = name
+        self.dim = dim
+        self.device = device
+        self.preprocess = preprocess
+        self.batch_size = batch_size
+        self._tokenizer = tokenizer
+
+    def __repr__(self) -> str:
+        return f"OpenClipEncoder({self.name!r}, dim={self.dim}, device={self.device!r})"
+
+    def tokenize(self, texts: Sequence[str]) -> torch.Tensor:
+        """Token ids (n, context_length) on the CPU."""
+        return self._tokenizer(list(texts))
+
+    def encode_images(self, batch: np.ndarray) -> np.ndarray:
+        arr = np.asarray(batch, dtype=np.float32)
+        s = self.preprocess.size
+        if arr.ndim != 4 or arr.shape[1:] != (3, s, s):
+            raise ValueError(f"{self.name} expects images of shape (n, 3, {s}, {s}), got {arr.shape}")
+        return self._run(self.model.encode_image, [arr[i : i + self.batch_size] for i in self._starts(len(arr))])
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        chunks = [self.tokenize(texts[i : i + self.batch_size]) for i in self._starts(len(texts))]
+        return self._run(self.model.encode_text, chunks)
+
+    def _starts(self, n: int) -> range:
+        return range(0, n, self.batch_size)
+
+    def _run(self, fn: Callable[[torch.Tensor], torch.Tensor], chunks: list) -> np.ndarray:
+        import torch
+
+        if not chunks:
+            return np.zeros((0, self.dim), np.float32)
+        out = []
+        with torch.inference_mode(), self._autocast():
+            for chunk in chunks:
+                x = torch.as_tensor(chunk).to(self.device, non_blocking=True)
+                out.append(fn(x).float().cpu().numpy())
+        return np.concatenate(out).astype(np.float32, copy=False)
+
+    def _autocast(self) -> contextlib.AbstractContextManager[object]:
+        if self.device.startswith("cuda"):
+            import torch
+
+            return torch.autocast("cuda", dtype=torch.float16)
+        return contextlib.nullcontext()
