@@ -1,0 +1,60 @@
+"""What the catalog hands out: plain frozen records, and the vocabulary of states."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Image states.
+PENDING = "pending"  # seen, not embedded yet
+INDEXED = "indexed"  # embedded; its vectors are searchable
+FAILED = "failed"  # could not be read; ``error`` says why
+OFFLINE = "offline"  # its root is not reachable right now
+IMAGE_STATES = frozenset({PENDING, INDEXED, FAILED, OFFLINE})
+
+# Root states.
+ROOT_OK = "ok"
+ROOT_OFFLINE = "offline"  # e.g. an unplugged drive: keep everything, show nothing
+ROOT_MISSING = "missing"  # the folder is gone from a reachable volume
+ROOT_STATES = frozenset({ROOT_OK, ROOT_OFFLINE, ROOT_MISSING})
+
+
+@dataclass(frozen=True, slots=True)
+class Root:
+    id: int
+    path: str
+    added_at: float
+    last_scan: float | None
+    state: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRow:
+    id: int
+    root_id: int
+    path: str
+    size: int
+    mtime_ns: int
+    hash: str | None
+    width: int | None
+    height: int | None
+    taken_at: str | None  # EXIF capture time, ISO 8601
+    state: str
+    error: str | None
+    updated_at: float
+
+
+#: Column lists in the order of the dataclass fields, for ``SELECT {cols} FROM ...``.
+ROOT_COLUMNS = "id, path, added_at, last_scan, state"
+IMAGE_COLUMNS = "id, root_id, path, size, mtime_ns, hash, width, height, taken_at, state, error, updated_at"
+
+
+def check_image_state(state: str) -> str:
+    if state not in IMAGE_STATES:
+        raise ValueError(f"unknown image state {state!r}; expected one of {sorted(IMAGE_STATES)}")
+    return state
+
+
+def check_root_state(state: str) -> str:
+    if state not in ROOT_STATES:
+        raise ValueError(f"unknown root state {state!r}; expected one of {sorted(ROOT_STATES)}")
+    return state

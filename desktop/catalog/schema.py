@@ -1,0 +1,142 @@
+"""The catalog's SQLite schema and its migrations.
+
+The schema version is SQLite's ``PRAGMA user_version``. ``MIGRATIONS[i]`` takes a database from
+version ``i`` to ``i + 1``; a fresh file is version 0 and gets every step. All pending steps run in
+one ``BEGIN IMMEDIATE`` transaction together with the version bump, so a crash mid-migration leaves
+the old version untouched. A database newer than this code is refused, never touched.
+
+A migration runs inside a transaction, so it cannot switch ``foreign_keys`` off; a step that must
+rebuild a table should use ``PRAGMA defer_foreign_keys = ON`` instead.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from desktop.errors import LibraryError
+
+Migration = Callable[[sqlite3.Connection], None]
+
+BUSY_TIMEOUT_MS = 10_000
+
+_V1 = (
+    """
+    CREATE TABLE roots (
+        id        INTEGER PRIMARY KEY AUTOINCREMENT,
+        path      TEXT NOT NULL UNIQUE,
+        added_at  REAL NOT NULL,
+        last_scan REAL,
+        state     TEXT NOT NULL DEFAULT 'ok' CHECK (state IN ('ok', 'offline', 'missing'))
+    )
+    """,
+    # AUTOINCREMENT: an id is never reused, so thumbnails or index entries keyed by a deleted
+    # image's id can never be mistaken for a new image.
+    """
+    CREATE TABLE images (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        root_id    INTEGER NOT NULL REFERENCES roots(id) ON DELETE CASCADE,
+        path       TEXT NOT NULL UNIQUE,
+        size       INTEGER NOT NULL,
+        mtime_ns   INTEGER NOT NULL,
+        hash       TEXT,
+        width      INTEGER,
+        height     INTEGER,
+        taken_at   TEXT,
+        state      TEXT NOT NULL CHECK (state IN ('pending', 'indexed', 'failed', 'offline')),
+        error      TEXT,
+        updated_at REAL NOT NULL
+    )
+    """,
+    "CREATE INDEX images_hash ON images(hash)",
+    "CREATE INDEX images_root_state ON images(root_id, state)",
+    """
+    CREATE TABLE embeddings (
+        image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        model    TEXT NOT NULL,
+        vector   BLOB NOT NULL,
+        PRIMARY KEY (image_id, model)
+    )
+    """,
+    "CREATE INDEX embeddings_model ON embeddings(model, image_id)",
+    "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+)
+
+
+def _v1(conn: sqlite3.Connection) -> None:
+    for statement in _V1:
+        conn.execute(statement)
+
+
+MIGRATIONS: list[Migration] = [_v1]
+
+
+def current_version() -> int:
+    return len(MIGRATIONS)
+
+
+def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
+    """A connection with the catalog's settings, in autocommit mode (transactions are explicit).
+
+    ``check_same_thread`` is off so that the owner can close it from any thread; each connection
+    is still used by one thread at a time (a per-thread reader, or the writer under its lock).
+    """
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        if read_only:
+            conn.execute("PRAGMA query_only = ON")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _refuse_newer(found: int, known: int) -> None:
+    if found > known:
+        raise LibraryError(f"this library was written by a newer Reframe (schema {found} > {known}); update Reframe")
+
+
+def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] | None = None) -> int:
+    """Bring the database up to date, return its version. Raises LibraryError if it is newer."""
+    steps = MIGRATIONS if migrations is None else migrations
+    target = len(steps)
+    version = user_version(conn)
+    _refuse_newer(version, target)
+    if version == target:
+        return version
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        # Read again under the write lock: another process may have migrated meanwhile.
+        version = user_version(conn)
+        _refuse_newer(version, target)
+        for step in range(version, target):
+            steps[step](conn)
+            conn.execute(f"PRAGMA user_version = {step + 1}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return target
+
+
+def prepare(path: Path) -> int:
+    """Create or upgrade the catalog file at ``path`` and switch it to WAL; return its version."""
+    conn = connect(path)
+    try:
+        version = migrate(conn)
+        # WAL is a property of the file: set once, it sticks for every later connection.
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise LibraryError(f"cannot use write-ahead logging for {path} (journal mode {mode})")
+        return version
+    finally:
+        conn.close()
