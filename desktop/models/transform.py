@@ -21,7 +21,7 @@ def target_pad(img: Image.Image, ratio: float = 1.25) -> Image.Image:
     long_side, short_side = max(w, h), min(w, h)
     if short_side == 0 or long_side / short_side <= ratio:
         return img
-    new_short = int(round(long_side / ratio))
+    new_short = round(long_side / ratio)
     canvas_size = (w, new_short) if w >= h else (new_short, h)
     canvas = Image.new("RGB", canvas_size, (0, 0, 0))
     canvas.paste(img, ((canvas_size[0] - w) // 2, (canvas_size[1] - h) // 2))

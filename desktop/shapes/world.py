@@ -132,49 +132,68 @@ PARTIAL_KINDS: tuple[str, ...] = (
 )
 
 
-def partial_caption(scene: Scene, kind: str, rng: random.Random) -> str:
-    """A short query that the scene satisfies, of the given kind (see :data:`PARTIAL_KINDS`)."""
+@dataclass(frozen=True)
+class Query:
+    """What a text query asks for, so that whether a scene satisfies it can be checked exactly."""
+
+    kind: str
+    text: str
+    shape: str | None = None
+    colour: str | None = None
+    size: str | None = None
+    position: str | None = None
+    background: str | None = None
+    count: int | None = None
+    scene: Scene | None = None  # for "full": the whole scene is asked for
+
+    def satisfied_by(self, scene: Scene) -> bool:
+        if self.scene is not None:
+            return scene.key() == self.scene.key()
+        if self.background is not None and scene.background != self.background:
+            return False
+        if self.count is not None and len(scene.objects) != self.count:
+            return False
+        wanted = {
+            f: v
+            for f, v in (
+                ("shape", self.shape),
+                ("colour", self.colour),
+                ("size", self.size),
+                ("position", self.position),
+            )
+            if v is not None
+        }
+        return not wanted or any(all(getattr(o, f) == v for f, v in wanted.items()) for o in scene.objects)
+
+
+def describe(scene: Scene, kind: str, rng: random.Random) -> Query:
+    """A query of the given kind (see :data:`PARTIAL_KINDS`) that ``scene`` satisfies."""
     o = rng.choice(scene.objects)
     bg = scene.background
     if kind == "colour+shape":
-        return f"a {o.colour} {o.shape}"
+        return Query(kind, f"a {o.colour} {o.shape}", shape=o.shape, colour=o.colour)
     if kind == "shape":
-        return f"a {o.shape}"
+        return Query(kind, f"a {o.shape}", shape=o.shape)
     if kind == "shape+background":
-        return rng.choice((f"a {o.shape} on a {bg} background", f"a {o.shape} on {bg}"))
+        text = rng.choice((f"a {o.shape} on a {bg} background", f"a {o.shape} on {bg}"))
+        return Query(kind, text, shape=o.shape, background=bg)
     if kind == "size+colour+shape":
-        return f"a {o.size} {o.colour} {o.shape}"
+        return Query(kind, f"a {o.size} {o.colour} {o.shape}", shape=o.shape, colour=o.colour, size=o.size)
     if kind == "colour+shape+position":
-        return o.phrase().replace(f"a {o.size} ", "a ", 1)
+        where = "in the center" if o.position == "center" else f"on the {o.position}"
+        text = f"a {o.colour} {o.shape} {where}"
+        return Query(kind, text, shape=o.shape, colour=o.colour, position=o.position)
     if kind == "colour+shape+background":
-        return f"a {o.colour} {o.shape} on a {bg} background"
+        text = f"a {o.colour} {o.shape} on a {bg} background"
+        return Query(kind, text, shape=o.shape, colour=o.colour, background=bg)
     if kind == "count+background":
-        count = "one shape" if len(scene.objects) == 1 else "two shapes"
-        return rng.choice((f"{count} on {bg}", f"{count} on a {bg} background"))
+        n = len(scene.objects)
+        count = "one shape" if n == 1 else "two shapes"
+        text = rng.choice((f"{count} on {bg}", f"{count} on a {bg} background"))
+        return Query(kind, text, background=bg, count=n)
     if kind == "full":
-        return caption(scene, rng)
+        return Query(kind, caption(scene, rng), scene=scene)
     raise ValueError(f"unknown caption kind {kind!r}")
-
-
-def matches(scene: Scene, kind: str, query_obj: Obj | None, background: str | None, count: int | None) -> bool:
-    """Whether ``scene`` satisfies a partial query (used to score text-search precision)."""
-    if background is not None and scene.background != background:
-        return False
-    if count is not None and len(scene.objects) != count:
-        return False
-    if query_obj is None:
-        return True
-    fields = {
-        "colour+shape": ("colour", "shape"),
-        "shape": ("shape",),
-        "shape+background": ("shape",),
-        "size+colour+shape": ("size", "colour", "shape"),
-        "colour+shape+position": ("colour", "shape", "position"),
-        "colour+shape+background": ("colour", "shape"),
-        "full": ("shape", "colour", "size", "position"),
-        "count+background": (),
-    }[kind]
-    return any(all(getattr(o, f) == getattr(query_obj, f) for f in fields) for o in scene.objects)
 
 
 # ---------------------------------------------------------------------------------------- modifications
