@@ -81,6 +81,7 @@ def train_combiner(
     checkpoint_path: str | os.PathLike[str] | None = None,
     cancel: CancelFlag | None = None,
     keep_best: bool = True,
+    group_size: int = 1,
 ) -> tuple[Combiner, list[dict[str, Any]]]:
     """Train a Combiner on (N, d) raw reference-image, modification-text and target-image features.
 
@@ -89,7 +90,8 @@ def train_combiner(
     returned Combiner is the epoch with the best mean of Recall@1/5/10, otherwise the last.
     ``progress(epoch, step, loss, metrics)`` is called after every step with ``metrics=None`` and after
     every epoch with the mean loss and validation metrics. ``cancel`` (an Event or a callable) is checked
-    between steps and raises :class:`TrainingCancelled`.
+    between steps and raises :class:`TrainingCancelled`. ``group_size`` > 1 keeps runs of that many
+    consecutive triplets together in a batch (e.g. several edits of one reference: hard negatives).
 
     Returns the Combiner (eval mode, on ``device``) and one history entry per epoch.
     """
@@ -112,6 +114,7 @@ def train_combiner(
         "weight_decay": weight_decay,
         "batch_size": batch_size,
         "temperature": temperature,
+        "group_size": group_size,
     }
 
     with _seeded(seed, 0, dev):
@@ -138,7 +141,10 @@ def train_combiner(
         combiner.train()
         loss_sum, steps = torch.zeros((), device=dev), 0
         with _seeded(seed, epoch, dev):
-            order = torch.randperm(n, device="cpu").to(dev)
+            g = max(1, group_size)
+            groups = torch.randperm(-(-n // g), device="cpu")
+            order = (groups[:, None] * g + torch.arange(g)).reshape(-1)
+            order = order[order < n].to(dev)
             for step, lo in enumerate(range(0, n, batch_size), start=1):
                 if is_cancelled():
                     raise TrainingCancelled(epoch - 1)

@@ -1,0 +1,78 @@
+"""``reframe demo`` (a shapes library indexed and searched three ways) and ``reframe gui``."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from desktop.cli.index_cmd import open_library
+from desktop.paths import resolve_library_dir
+
+DEMO_MODEL = "shapes-tiny"
+
+
+def register(sub: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None]) -> None:
+    p = sub.add_parser("demo", help="build a demo library, index it, run a text, an image and a composed search")
+    p.add_argument("--count", type=int, default=300, help="number of demo images (default 300)")
+    p.add_argument("--k", type=int, default=5, help="results shown per search")
+    common(p)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("gui", help="open the desktop app")
+    p.add_argument("--demo", action="store_true", help="open on the demo library with a composed query ready")
+    common(p)
+    p.set_defaults(func=cmd_gui)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from desktop.cli.progress import IndexBar
+    from desktop.shapes.demo import COMPOSED_TEXT, TEXT_QUERY, build_demo_library
+
+    root = resolve_library_dir(args.library)
+    print(f"demo library: {root}")
+    demo = build_demo_library(root / "demo", count=args.count)
+    with open_library(args, args.model or DEMO_MODEL) as lib:
+        lib.add_root(demo.photos)
+        bar = IndexBar()
+        try:
+            summary = lib.index(progress=bar)
+        finally:
+            bar.close()
+        print(summary.line())
+        print(f"model: {lib.model_name} on {lib.device or 'cpu'}\n")
+
+        def show(title: str, text: str | None, image: str | None) -> None:
+            res = lib.search(text, image, k=args.k)
+            print(title + (f"   [{res.mode}]" if res.mode in ("combiner", "sum") else ""))
+            if res.note:
+                print(f"  note: {res.note}")
+            for rank, hit in enumerate(res.hits, 1):
+                print(f"  {rank}. {hit.score:.3f}  {demo.caption_of(hit.path)}")
+            print()
+
+        show(f'1. text search: "{TEXT_QUERY}"', TEXT_QUERY, None)
+        example = sorted(demo.captions)[0]
+        show(f"2. more like: {demo.captions[example]}", None, str(demo.photos / example))
+        show(
+            f'3. composed search: reference = a large blue square in the center on a white background\n'
+            f'   + "{COMPOSED_TEXT}"',
+            COMPOSED_TEXT,
+            str(demo.reference),
+        )
+        print("try your own: reframe search --library", root, '--model shapes-tiny --text "a yellow star on black"')
+    return 0
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from desktop.gui.app import main as gui_main
+
+    argv = []
+    if args.library:
+        argv += ["--library", args.library]
+    if args.model:
+        argv += ["--model", args.model]
+    if args.weights:
+        argv += ["--weights", args.weights]
+    if args.demo:
+        argv.append("--demo")
+    return int(gui_main(argv) or 0)

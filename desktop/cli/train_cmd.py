@@ -1,0 +1,205 @@
+"""``reframe train`` (shapes-tiny), ``reframe train-combiner`` and ``reframe eval``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from desktop.cli.index_cmd import open_library
+from desktop.errors import UsageError
+from desktop.paths import RESOURCES, safe_name
+
+
+def register(sub: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None]) -> None:
+    p = sub.add_parser("train", help="train the shapes-tiny CLIP on the synthetic shapes world (seeded)")
+    p.add_argument("--out", metavar="DIR", help="where to write it (default: the library's models/shapes-tiny)")
+    p.add_argument("--steps", type=int, default=1500)
+    p.add_argument("--pool", type=int, default=50_000, help="rendered scenes to train on")
+    p.add_argument("--seed", type=int, default=1234)
+    common(p)
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("train-combiner", help="train a model's Combiner on shapes triplets or a CIRR-format set")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--shapes", action="store_true", help="generated shapes-world triplets (default)")
+    src.add_argument("--cirr-annotations", metavar="FILE", help="CIRR captions file (cap.rc2.<split>.json)")
+    p.add_argument("--cirr-splits", metavar="FILE", help="CIRR image split file (split.rc2.<split>.json)")
+    p.add_argument("--cirr-images", metavar="DIR", help="folder with the CIRR images")
+    p.add_argument("--refs", type=int, default=10_000, help="shapes: reference scenes (4 edits each)")
+    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--batch-size", type=int, default=512)
+    p.add_argument("--lr", type=float, default=None)
+    p.add_argument("--proj-dim", type=int, default=None)
+    p.add_argument("--hidden-dim", type=int, default=None)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", metavar="FILE", help="weights file (default: <library>/combiners/<model>/...)")
+    common(p)
+    p.set_defaults(func=cmd_train_combiner)
+
+    p = sub.add_parser("eval", help="measure retrieval: CIRR metrics, or the shapes benchmarks")
+    p.add_argument("suite", choices=("cirr", "shapes"))
+    p.add_argument("--annotations", metavar="FILE", help="cirr: captions file")
+    p.add_argument("--splits", metavar="FILE", help="cirr: image split file")
+    p.add_argument("--images", metavar="DIR", help="cirr: image folder")
+    p.add_argument("--compose", choices=("auto", "combiner", "sum"), default="auto")
+    p.add_argument("--queries", type=int, default=600, help="shapes: composed queries")
+    p.add_argument("--json", action="store_true")
+    common(p)
+    p.set_defaults(func=cmd_eval)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from desktop.paths import LibraryPaths, resolve_library_dir
+    from desktop.shapes.train_clip import TrainConfig, train
+
+    out = Path(args.out) if args.out else LibraryPaths(resolve_library_dir(args.library)).models / "shapes-tiny"
+    cfg = TrainConfig(seed=args.seed, steps=args.steps, pool=args.pool)
+    from tqdm import tqdm
+
+    bar = tqdm(total=cfg.steps, unit="step", desc="training", file=sys.stderr, disable=not sys.stderr.isatty())
+
+    def progress(step: int, total: int, loss: float) -> None:
+        bar.update(step - bar.n)
+        bar.set_postfix(loss=f"{loss:.3f}")
+
+    card = train(out, cfg, progress=progress)
+    bar.close()
+    print(f"wrote {out} (loss {card['final_loss']:.3f}, {card['train_seconds']:.0f} s training)")
+    return 0
+
+
+def _combiner_out(args: argparse.Namespace, lib) -> Path:
+    if args.out:
+        return Path(args.out)
+    return lib.paths.combiners / safe_name(lib.model_name) / "combiner.safetensors"
+
+
+def cmd_train_combiner(args: argparse.Namespace) -> int:
+    from desktop.compose.train import DEFAULT_LR, train_combiner
+    from desktop.compose.weights import save_combiner
+
+    with open_library(args) as lib:
+        encoder = lib.load_model()
+        t0 = time.time()
+        if args.cirr_annotations:
+            ref, mod, tgt, val, recipe = _cirr_features(args, encoder)
+            group = 1
+        else:
+            ref, mod, tgt, val, recipe = _shapes_features(args, encoder)
+            group = 4
+        print(f"features for {len(ref)} triplets in {time.time() - t0:.0f} s", file=sys.stderr)
+        out = _combiner_out(args, lib)
+        dim = ref.shape[1]
+        proj = args.proj_dim or 2 * dim
+        hidden = args.hidden_dim or 4 * dim
+        lr = args.lr or (1e-3 if not args.cirr_annotations else DEFAULT_LR)
+
+        def progress(epoch: int, step: int, loss: float, metrics: dict | None) -> None:
+            if metrics is not None:
+                shown = {k: round(v, 3) for k, v in metrics.items() if k in ("loss", "recall@1", "recall@10")}
+                print(f"epoch {epoch}: {shown}", file=sys.stderr)
+
+        t1 = time.time()
+        comb, history = train_combiner(
+            ref, mod, tgt, val=val, epochs=args.epochs, batch_size=args.batch_size, lr=lr, proj_dim=proj,
+            hidden_dim=hidden, seed=args.seed, device=encoder.device, progress=progress,
+            checkpoint_path=out.with_suffix(".ckpt"), group_size=group,
+        )
+        card = {
+            "backbone": lib.model_name,
+            "recipe": recipe,
+            "data_seed": args.seed,
+            "epochs": args.epochs,
+            "lr": lr,
+            "train_seconds": round(time.time() - t1, 1),
+            "metrics": history[-1].get("val", {}) if history else {},
+        }
+        save_combiner(out, comb.cpu(), card)
+        out.with_suffix(".ckpt").unlink(missing_ok=True)
+        lib.reload_combiner()
+        print(f"wrote {out}")
+    return 0
+
+
+def _shapes_features(args: argparse.Namespace, encoder):
+    from desktop.shapes.composed import TRAIN_SEED, VAL_SEED, make_triplets, triplet_features
+
+    seed = TRAIN_SEED + args.seed
+    train = make_triplets(args.refs, seed)
+    ref, mod, tgt = triplet_features(encoder, train, seed)
+    val_t = make_triplets(max(100, args.refs // 20), VAL_SEED, per_ref=1)
+    val = triplet_features(encoder, val_t, VAL_SEED)
+    recipe = f"shapes-world triplets: {args.refs} references x 4 edits (seed {seed}), image features"
+    return ref, mod, tgt, val, recipe
+
+
+def _cirr_features(args: argparse.Namespace, encoder):
+    from PIL import Image
+
+    from desktop.compose.cirr import load_cirr
+    from desktop.compose.features import encode_triplets
+
+    if not (args.cirr_splits and args.cirr_images):
+        raise UsageError("--cirr-annotations needs --cirr-splits and --cirr-images")
+    cs = load_cirr(Path(args.cirr_annotations), Path(args.cirr_splits), Path(args.cirr_images))
+    usable = [t for t in cs.triplets if cs.images.get(t.reference) and cs.images.get(t.target)]
+    if len(usable) < 2:
+        raise UsageError(f"only {len(usable)} triplets have their images; need at least 2 to train")
+
+    def loader(name: str) -> Image.Image:
+        return Image.open(cs.images[name]).convert("RGB")
+
+    items = [(t.reference, t.caption, t.target) for t in usable]
+    ref, mod, tgt = encode_triplets(encoder, items, loader)
+    return ref, mod, tgt, None, f"CIRR-format triplets from {args.cirr_annotations} ({len(items)} with images)"
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    with open_library(args) as lib:
+        encoder = lib.load_model()
+        combiner = None if args.compose == "sum" else lib.combiner()
+        if args.suite == "cirr":
+            from desktop.compose.cirr import evaluate_cirr, load_cirr
+
+            if not (args.annotations and args.splits and args.images):
+                raise UsageError("eval cirr needs --annotations FILE --splits FILE --images DIR")
+            cs = load_cirr(Path(args.annotations), Path(args.splits), Path(args.images))
+            mode = "combiner" if combiner is not None else "sum"
+            report = evaluate_cirr(encoder, combiner, mode, cs)
+            report["compose"] = mode
+        else:
+            from desktop.shapes.composed import build_benchmark, evaluate_composed, evaluate_text
+
+            report = {
+                "text": evaluate_text(encoder),
+                "composed": evaluate_composed(encoder, combiner, build_benchmark(args.queries)),
+            }
+        report["model"] = lib.model_name
+        if args.json:
+            print(json.dumps(report, indent=2))
+        else:
+            _print_report(report)
+    return 0
+
+
+def _print_report(report: dict) -> None:
+    if "composed" not in report:
+        for k, v in report.items():
+            print(f"{k:28s} {v:.3f}" if isinstance(v, float) else f"{k:28s} {v}")
+        return
+    print("text search, precision@10:")
+    for kind, r in report["text"].items():
+        print(f"  {kind:28s} {r['P@10']:.3f}   (chance {r['chance']:.3f})")
+    comp = report["composed"]
+    print(f"composed search, {comp['queries']} queries, gallery {comp['gallery']}:")
+    for name, entry in comp["methods"].items():
+        o = entry["overall"]
+        per = "  ".join(f"{k} {entry[k]['R@1']:.2f}" for k in entry if k != "overall")
+        print(f"  {name:9s} R@1 {o['R@1']:.3f}  R@5 {o['R@5']:.3f}  R@10 {o['R@10']:.3f}   R@1 by edit: {per}")
+
+
+BUNDLED = RESOURCES / "models"
