@@ -85,8 +85,9 @@ class RootStatus:
 
 
 class Library:
-    def __init__(self, paths: LibraryPaths, catalog: Catalog, spec: ModelSpec, *, weights: Path | None,
-                 device: str | None) -> None:
+    def __init__(
+        self, paths: LibraryPaths, catalog: Catalog, spec: ModelSpec, *, weights: Path | None, device: str | None
+    ) -> None:
         self.paths = paths
         self.catalog = catalog
         self.spec = spec
@@ -274,8 +275,14 @@ class Library:
                 bs = batch_size or (256 if encoder.device == "cuda" else 64)
                 try:
                     stats = encode_items(
-                        todo, catalog=self.catalog, encoder=encoder, index=index, batch_size=bs, workers=workers,
-                        on_batch=on_batch, cancel=cancel,
+                        todo,
+                        catalog=self.catalog,
+                        encoder=encoder,
+                        index=index,
+                        batch_size=bs,
+                        workers=workers,
+                        on_batch=on_batch,
+                        cancel=cancel,
                     )
                     summary.indexed += stats.indexed
                     summary.failed += stats.failed
@@ -337,7 +344,9 @@ class Library:
         pixels = encoder.preprocess(decoded.image)[None]
         return encoder.encode_images(pixels)[0], exclude
 
-    def query_vector(self, text: str | None, image: str | Path | None, compose: str = "auto") -> tuple[QueryVector, set[int]]:  # noqa: E501
+    def query_vector(
+        self, text: str | None, image: str | Path | None, compose: str = "auto"
+    ) -> tuple[QueryVector, set[int]]:
         text = (text or "").strip() or None
         if text is None and image is None:
             raise UsageError("give a text, an image, or both")

@@ -101,14 +101,21 @@ def test_bad_input_gets_a_message_not_a_traceback(tmp_path: Path, capsys: pytest
 
 def test_offline_hub_model_exits_2_with_instructions(tmp_path: Path, photos: Path) -> None:
     proc = run_process(
-        "index", str(photos), "--library", str(tmp_path / "lib"), "--model", "ViT-B-32/laion2b_s34b_b79k",
+        "index",
+        str(photos),
+        "--library",
+        str(tmp_path / "lib"),
+        "--model",
+        "ViT-B-32/laion2b_s34b_b79k",
         env={"REFRAME_OFFLINE": "1"},
     )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "ViT-B-32" in proc.stderr and "--weights" in proc.stderr
     # the folder is still remembered, so the library shows it even without a model
-    status = run_process("status", "--json", "--library", str(tmp_path / "lib"), "--model", "ViT-B-32/laion2b_s34b_b79k")
+    status = run_process(
+        "status", "--json", "--library", str(tmp_path / "lib"), "--model", "ViT-B-32/laion2b_s34b_b79k"
+    )
     assert status.returncode == 0
     st = json.loads(status.stdout)
     assert st["weights"] == "missing" and len(st["roots"]) == 1
@@ -122,6 +129,8 @@ def test_help_and_status_do_not_import_torch(tmp_path: Path) -> None:
         f"main(['status', '--library', {str(tmp_path / 'lib')!r}, '--model', 'shapes-tiny'])\n"
         "print('TORCH' if 'torch' in sys.modules else 'NO-TORCH')\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(REPO))
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().endswith("NO-TORCH")

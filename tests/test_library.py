@@ -95,7 +95,9 @@ def test_deleted_file_leaves_catalog_and_index(tmp_path: Path, photos: Path) -> 
         assert str(victim) not in {h.path for h in hits}
 
 
-def test_moved_and_renamed_files_keep_their_vectors(tmp_path: Path, photos: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_moved_and_renamed_files_keep_their_vectors(
+    tmp_path: Path, photos: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     src = sorted(photos.rglob("*.png"))[2]
     with open_lib(tmp_path) as lib:
         lib.add_root(photos)

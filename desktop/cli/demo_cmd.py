@@ -54,7 +54,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         example = sorted(demo.captions)[0]
         show(f"2. more like: {demo.captions[example]}", None, str(demo.photos / example))
         show(
-            f'3. composed search: reference = a large blue square in the center on a white background\n'
+            f"3. composed search: reference = a large blue square in the center on a white background\n"
             f'   + "{COMPOSED_TEXT}"',
             COMPOSED_TEXT,
             str(demo.reference),

@@ -21,11 +21,18 @@ def register(sub: argparse._SubParsersAction, common: Callable[[argparse.Argumen
     p.add_argument("--text", help="a description, or with --image the change to make")
     p.add_argument("--image", metavar="PATH", help="a reference image (may be outside the library)")
     p.add_argument("--k", type=int, default=10, help="number of results (default 10)")
-    p.add_argument("--compose", choices=COMPOSE_MODES, default="auto",
-                   help="how text and image combine: the model's Combiner (auto) or the normalised sum")
+    p.add_argument(
+        "--compose",
+        choices=COMPOSE_MODES,
+        default="auto",
+        help="how text and image combine: the model's Combiner (auto) or the normalised sum",
+    )
     p.add_argument("--json", action="store_true", help='print [{"path", "score"}] as JSON')
-    p.add_argument("--queries", metavar="FILE",
-                   help='JSON lines {"text"?, "image"?, "k"?, "compose"?} (- = stdin); one line of results each')
+    p.add_argument(
+        "--queries",
+        metavar="FILE",
+        help='JSON lines {"text"?, "image"?, "k"?, "compose"?} (- = stdin); one line of results each',
+    )
     common(p)
     p.set_defaults(func=cmd_search)
 

@@ -105,9 +105,20 @@ def cmd_train_combiner(args: argparse.Namespace) -> int:
 
         t1 = time.time()
         comb, history = train_combiner(
-            ref, mod, tgt, val=val, epochs=args.epochs, batch_size=args.batch_size, lr=lr, proj_dim=proj,
-            hidden_dim=hidden, seed=args.seed, device=encoder.device, progress=progress,
-            checkpoint_path=out.with_suffix(".ckpt"), group_size=group,
+            ref,
+            mod,
+            tgt,
+            val=val,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            lr=lr,
+            proj_dim=proj,
+            hidden_dim=hidden,
+            seed=args.seed,
+            device=encoder.device,
+            progress=progress,
+            checkpoint_path=out.with_suffix(".ckpt"),
+            group_size=group,
         )
         card = {
             "backbone": lib.model_name,

@@ -58,9 +58,7 @@ def _prepare(item: ToEncode, encoder: Encoder) -> Prepared:
         return Prepared(item, error=f"unexpected error: {type(exc).__name__}")
 
 
-def prepared_stream(
-    items: Sequence[ToEncode], encoder: Encoder, *, workers: int, readahead: int
-) -> Iterator[Prepared]:
+def prepared_stream(items: Sequence[ToEncode], encoder: Encoder, *, workers: int, readahead: int) -> Iterator[Prepared]:
     """Yield prepared items in order, decoding up to ``readahead`` ahead on ``workers`` threads."""
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reframe-decode") as pool:
         window: deque[Future[Prepared]] = deque()
@@ -106,7 +104,14 @@ def encode_items(
                 e = p.item.entry
                 ids.append(
                     writer.upsert_image(
-                        e.path, p.item.root_id, e.size, e.mtime_ns, p.item.hash, p.width, p.height, p.taken_at,
+                        e.path,
+                        p.item.root_id,
+                        e.size,
+                        e.mtime_ns,
+                        p.item.hash,
+                        p.width,
+                        p.height,
+                        p.taken_at,
                         INDEXED,
                     )
                 )

@@ -96,8 +96,16 @@ def reconcile_root(
     with writer.batch():
         for row in restore:
             writer.upsert_image(
-                row.path, root.id, row.size, row.mtime_ns, row.hash, row.width, row.height, row.taken_at,
-                _restore_state(row), row.error,
+                row.path,
+                root.id,
+                row.size,
+                row.mtime_ns,
+                row.hash,
+                row.width,
+                row.height,
+                row.taken_at,
+                _restore_state(row),
+                row.error,
             )
             plan.restored += 1
             if not row.error:
@@ -113,8 +121,15 @@ def reconcile_root(
             if row is not None and row.hash == digest and row.id in have_vec:
                 # Touched but same content (e.g. mtime changed by a copy tool): keep the vector.
                 writer.upsert_image(
-                    entry.path, root.id, entry.size, entry.mtime_ns, digest, row.width, row.height,
-                    row.taken_at, INDEXED,
+                    entry.path,
+                    root.id,
+                    entry.size,
+                    entry.mtime_ns,
+                    digest,
+                    row.width,
+                    row.height,
+                    row.taken_at,
+                    INDEXED,
                 )
                 plan.unchanged += 1
                 continue
@@ -132,8 +147,15 @@ def reconcile_root(
             twin = _indexed_twin(catalog, digest, have_vec)
             if twin is not None:
                 new_id = writer.upsert_image(
-                    entry.path, root.id, entry.size, entry.mtime_ns, digest, twin.width, twin.height,
-                    twin.taken_at, INDEXED,
+                    entry.path,
+                    root.id,
+                    entry.size,
+                    entry.mtime_ns,
+                    digest,
+                    twin.width,
+                    twin.height,
+                    twin.taken_at,
+                    INDEXED,
                 )
                 writer.copy_embeddings(twin.id, new_id)
                 have_vec.add(new_id)

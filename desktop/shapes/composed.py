@@ -139,11 +139,17 @@ def _value_variants(ref: Scene, edit: Edit, rng: random.Random, n: int) -> list[
     elif edit.kind == "add":
         added = next(o for o in edit.target.objects if o not in ref.objects)
         for c in rng.sample([c for c in COLOURS if c != added.colour], 2):
-            out.append(apply_edit(ref, "add", rng, value=added.shape, colour=c, size=added.size,
-                                  position=added.position).target)
+            out.append(
+                apply_edit(
+                    ref, "add", rng, value=added.shape, colour=c, size=added.size, position=added.position
+                ).target
+            )
         other_size = "small" if added.size == "large" else "large"
-        out.append(apply_edit(ref, "add", rng, value=added.shape, colour=added.colour, size=other_size,
-                              position=added.position).target)
+        out.append(
+            apply_edit(
+                ref, "add", rng, value=added.shape, colour=added.colour, size=other_size, position=added.position
+            ).target
+        )
     elif edit.kind == "remove":
         kept = edit.target.objects[0]
         removed = next(o for o in ref.objects if o != kept)

@@ -88,6 +88,7 @@ def train(
     import open_clip
     import torch
     import torch.nn.functional as F
+
     cfg = cfg or TrainConfig()
     torch.manual_seed(cfg.seed)
     rng = random.Random(cfg.seed)

@@ -63,9 +63,7 @@ class Scene:
     def is_valid(self) -> bool:
         shapes = [o.shape for o in self.objects]
         places = [o.position for o in self.objects]
-        return 1 <= len(self.objects) <= 2 and len(set(shapes)) == len(shapes) and len(set(places)) == len(
-            places
-        )
+        return 1 <= len(self.objects) <= 2 and len(set(shapes)) == len(shapes) and len(set(places)) == len(places)
 
 
 @dataclass(frozen=True)
@@ -78,7 +76,9 @@ class Edit:
 # ---------------------------------------------------------------------------------------------- scenes
 
 
-def random_object(rng: random.Random, *, avoid_shapes: set[str] = frozenset(), avoid_positions: set[str] = frozenset()) -> Obj:  # noqa: E501
+def random_object(
+    rng: random.Random, *, avoid_shapes: set[str] = frozenset(), avoid_positions: set[str] = frozenset()
+) -> Obj:
     return Obj(
         shape=rng.choice([s for s in SHAPES if s not in avoid_shapes]),
         colour=rng.choice(list(COLOURS)),
