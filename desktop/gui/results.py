@@ -1,0 +1,148 @@
+"""The list of search hits as a Qt item model.
+
+Only rows the view paints ask for their picture (``DecorationRole``), and they get a placeholder until the
+:class:`~desktop.gui.thumbnails.ThumbnailLoader` has it, so ten thousand hits cost ten thousand small
+records and no more pictures than fit on the screen. Dragging rows out gives file URLs, which file
+managers, other apps and the reference well all understand.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QObject, QPersistentModelIndex, Qt, QUrl
+from PySide6.QtGui import QPixmap
+
+from desktop.gui.thumbnails import ThumbnailLoader, placeholder
+from desktop.library import Hit
+
+HitRole = Qt.ItemDataRole.UserRole + 1
+PathRole = Qt.ItemDataRole.UserRole + 2
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class ResultsModel(QAbstractListModel):
+    def __init__(self, loader: ThumbnailLoader, size: int = 160, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._loader = loader
+        self._hits: list[Hit] = []
+        self._rows: dict[str, list[int]] = {}
+        self._size = size
+        self._placeholder = placeholder(size)
+        self._broken = placeholder(size, broken=True)
+        loader.ready.connect(self._on_ready)
+        loader.failed.connect(self._on_failed)
+
+    # -- content ------------------------------------------------------------------------------------
+
+    def set_hits(self, hits: Sequence[Hit]) -> None:
+        self.beginResetModel()
+        self._loader.forget()
+        self._hits = list(hits)
+        self._rows = {}
+        for row, hit in enumerate(self._hits):
+            self._rows.setdefault(hit.path, []).append(row)
+        self.endResetModel()
+
+    def clear(self) -> None:
+        self.set_hits([])
+
+    def hit(self, row: int) -> Hit | None:
+        return self._hits[row] if 0 <= row < len(self._hits) else None
+
+    def hits(self) -> list[Hit]:
+        return list(self._hits)
+
+    @property
+    def thumbnail_size(self) -> int:
+        return self._size
+
+    def set_thumbnail_size(self, size: int) -> None:
+        if size == self._size:
+            return
+        self._size = size
+        self._placeholder = placeholder(size)
+        self._broken = placeholder(size, broken=True)
+        if self._hits:
+            self.dataChanged.emit(self.index(0), self.index(len(self._hits) - 1), [Qt.ItemDataRole.DecorationRole])
+
+    # -- QAbstractListModel -------------------------------------------------------------------------
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._hits)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        hit = self.hit(index.row()) if index.isValid() else None
+        if hit is None:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return os.path.basename(hit.path)
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._picture(hit.path)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            reason = self._loader.error(hit.path, self._size)
+            extra = f"<br><i>{_escape(reason)}</i>" if reason else ""
+            return f"{_escape(hit.path)}<br>score {hit.score:.3f}{extra}"
+        if role == HitRole:
+            return hit
+        if role == PathRole:
+            return hit.path
+        return None
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+
+    def mimeTypes(self) -> list[str]:
+        return ["text/uri-list"]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        mime = QMimeData()
+        paths = [h.path for h in (self.hit(i.row()) for i in indexes) if h is not None]
+        mime.setUrls([QUrl.fromLocalFile(p) for p in paths])
+        mime.setText("\n".join(paths))
+        return mime
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.CopyAction
+
+    # -- thumbnails ---------------------------------------------------------------------------------
+
+    def _picture(self, path: str) -> QPixmap:
+        pm = self._loader.pixmap(path, self._size)
+        if pm is not None:
+            return pm
+        return self._broken if self._loader.error(path, self._size) else self._placeholder
+
+    def _on_ready(self, path: str, size: int) -> None:
+        if size != self._size:
+            return
+        for row in self._rows.get(path, ()):
+            idx = self.index(row)
+            self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])
+
+    def _on_failed(self, path: str, size: int, reason: str) -> None:
+        self._on_ready(path, size)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def local_paths(mime: QMimeData) -> list[Path]:
+    """Local files named by a drag or paste (file URLs, or plain text holding absolute paths)."""
+    found: list[Path] = []
+    if mime.hasUrls():
+        found = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
+    elif mime.hasText():
+        for line in mime.text().splitlines():
+            line = line.strip()
+            if line.startswith("file://"):
+                line = QUrl(line).toLocalFile()
+            if line and os.path.isabs(line):
+                found.append(Path(line))
+    return found

@@ -1,0 +1,164 @@
+"""The search bar: the reference well, the text field, and a line saying what kind of search ran.
+
+Text alone searches by description, a photo alone finds similar photos, both run a composed search
+("this photo, but ..."). Typing searches after a 250 ms pause; Enter and a new reference search at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
+
+from desktop.gui.thumbnails import ThumbnailLoader
+from desktop.gui.well import ReferenceWell
+from desktop.gui.widgets import GAP, ElidedLabel, muted
+from desktop.library import SearchResult
+
+DEBOUNCE_MS = 250
+TEXT_HINT = "Describe a photo — or drop a reference photo on the left and describe a change"
+CHANGE_HINT = "Describe the change, e.g. “make the square red” — or leave empty for similar photos"
+MODE_TEXT = {
+    "text": "Text search",
+    "image": "Similar photos",
+    "combiner": "Composed search: reference + change (Combiner)",
+    "sum": "Composed search: reference + change (sum of features)",
+}
+
+
+class QueryEdit(QLineEdit):
+    """The text field. Ctrl+V with a file or a picture on the clipboard sets the reference instead of
+    pasting text."""
+
+    pasteReference = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Paste):
+            clipboard = QGuiApplication.clipboard()
+            mime = clipboard.mimeData() if clipboard is not None else None
+            if mime is not None and (mime.hasUrls() or (mime.hasImage() and not mime.hasText())):
+                self.pasteReference.emit()
+                return
+        super().keyPressEvent(event)
+
+
+class SearchBar(QWidget):
+    queryChanged = Signal(str, object)  # text, reference path or None
+
+    def __init__(self, loader: ThumbnailLoader, paste_dir: Callable[[], Path], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.well = ReferenceWell(loader, paste_dir)
+        self.field = QueryEdit()
+        self.field.setObjectName("queryField")
+        self.field.setClearButtonEnabled(True)
+        self.field.setPlaceholderText(TEXT_HINT)
+        self.field.setMinimumHeight(32)
+        self.status = muted(ElidedLabel(" "), smaller=False)
+        self.status.setObjectName("searchStatus")
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self.run_now)
+        self.field.textEdited.connect(lambda _: self._timer.start())
+        self.field.textChanged.connect(self._on_text_changed)
+        self.field.returnPressed.connect(self.run_now)
+        self.field.pasteReference.connect(self.paste)
+        self.well.referenceChanged.connect(self._on_reference)
+
+        column = QVBoxLayout()
+        column.setSpacing(GAP // 2)
+        column.addStretch(1)
+        column.addWidget(self.field)
+        column.addWidget(self.status)
+        column.addStretch(1)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(GAP + 4)
+        row.addWidget(self.well)
+        row.addLayout(column, 1)
+
+    # -- the query ----------------------------------------------------------------------------------
+
+    @property
+    def text(self) -> str:
+        return self.field.text().strip()
+
+    @property
+    def reference(self) -> str | None:
+        return self.well.path
+
+    def run_now(self) -> None:
+        self._timer.stop()
+        self.queryChanged.emit(self.text, self.reference)
+
+    def set_query(self, text: str | None = None, reference: str | Path | None = None) -> None:
+        """Set both parts at once and search once."""
+        self.well.blockSignals(True)
+        self.well.set_reference(reference)
+        self.well.blockSignals(False)
+        self._update_hint()
+        if text is not None:
+            self.field.setText(text)
+        self.run_now()
+
+    def use_reference(self, path: str, *, keep_text: bool = True) -> None:
+        """A result becomes the reference; the text field keeps focus for the next change."""
+        self.well.blockSignals(True)
+        self.well.set_reference(path)
+        self.well.blockSignals(False)
+        if not keep_text:
+            self.field.clear()
+        self._update_hint()
+        self.field.setFocus()
+        self.field.selectAll()
+        self.run_now()
+
+    def clear(self) -> None:
+        self.well.blockSignals(True)
+        self.well.clear()
+        self.well.blockSignals(False)
+        self.field.clear()
+        self._update_hint()
+        self.run_now()
+
+    def paste(self) -> bool:
+        clipboard = QGuiApplication.clipboard()
+        mime = clipboard.mimeData() if clipboard is not None else None
+        return mime is not None and self.well.accept_mime(mime)
+
+    def focus_field(self) -> None:
+        self.field.setFocus()
+        self.field.selectAll()
+
+    # -- what ran -----------------------------------------------------------------------------------
+
+    def show_searching(self) -> None:
+        self.status.setText("Searching…")
+
+    def show_result(self, result: SearchResult | None) -> None:
+        if result is None:
+            self.status.setText(" ")
+            return
+        text = f"{MODE_TEXT.get(result.mode, result.mode)} · {len(result.hits):,} results"
+        if result.note:
+            text += f" — {result.note}"
+        self.status.setText(text)
+        self.status.setToolTip(result.note or "")
+
+    def show_message(self, text: str) -> None:
+        self.status.setText(text)
+
+    def _on_reference(self, _path: object) -> None:
+        self._update_hint()
+        self.field.setFocus()
+        self.run_now()
+
+    def _on_text_changed(self, text: str) -> None:
+        if not text:  # the clear button, or select-all + delete: no need to wait
+            self.run_now()
+
+    def _update_hint(self) -> None:
+        self.field.setPlaceholderText(CHANGE_HINT if self.reference else TEXT_HINT)

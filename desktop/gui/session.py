@@ -1,0 +1,406 @@
+"""The app's view of one open library: model state, searches, indexing, watching, reads for the panels.
+
+Widgets talk to a :class:`Session` and listen to its signals; they never call the engine themselves.
+Three lanes keep the main thread free (see :mod:`desktop.gui.worker`):
+
+- ``index`` (one thread, :class:`~desktop.gui.indexer.IndexScheduler`): indexing and every write;
+- ``search`` (one thread): loading the model, then queries. Only the latest query runs next: typing fast
+  queues at most one search behind the one running, and results of a superseded query are dropped;
+- ``io`` (one thread): reads for the library panel and setting up folder watches.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
+
+from desktop import log
+from desktop.errors import ModelUnavailable
+from desktop.gui.indexer import IndexScheduler
+from desktop.gui.worker import Context, Lane, Op
+from desktop.ingest.watch import FolderWatcher
+from desktop.library import IndexSummary, Library, RootStatus, SearchResult
+from desktop.thumbs import ThumbnailCache
+
+_log = log.get("gui.session")
+
+LOADING, READY, UNAVAILABLE = "loading", "ready", "unavailable"
+DEFAULT_RESULTS = 500
+SETTING_THUMB = "gui.thumbnail_size"
+SETTING_RESULTS = "gui.results"
+SETTING_DEVICE = "gui.device"
+PASTED = "pasted"
+
+
+@dataclass(frozen=True)
+class Query:
+    seq: int
+    text: str
+    image: str | None
+
+    @property
+    def empty(self) -> bool:
+        return not self.text and not self.image
+
+
+class Session(QObject):
+    modelStateChanged = Signal(str)  # LOADING | READY | UNAVAILABLE
+    modelUnavailable = Signal(object)  # ModelUnavailable
+    rootsChanged = Signal(object)  # list[RootStatus]
+    watchModesChanged = Signal(object)  # dict[path, "watching" | "polling"]
+    searchStarted = Signal(object)  # Query
+    searchDone = Signal(object, object)  # Query, SearchResult | None (None: the query was empty)
+    searchFailed = Signal(object, object)  # Query, exception
+    contentChanged = Signal()  # photos were added, moved or removed: re-run the query on screen
+    reopened = Signal()
+    demoReady = Signal(object)  # desktop.shapes.demo.DemoLibrary
+    _watchBatch = Signal(object)  # list[str], emitted on the watcher's thread
+
+    def __init__(self, library: Library, *, watch: bool = True, watch_quiet: float = 0.75) -> None:
+        super().__init__()
+        self.library: Library | None = library
+        self.window: QWidget | None = None  # parent for messages, set by the window
+        self.indexer = IndexScheduler(lambda: self.library, lambda: self.window)
+        self.search_lane = Lane("search", 1)
+        self.io_lane = Lane("io", 1)
+        self.thumbs = ThumbnailCache(library.paths.thumbnails)
+        self.model_state = LOADING
+        self.model_error: ModelUnavailable | None = None
+        self.roots: list[RootStatus] = []
+        self.watch_modes: dict[str, str] = {}
+        self.result_count = self._int_setting(SETTING_RESULTS, DEFAULT_RESULTS)
+        self._seq = 0
+        self._latest: Query | None = None
+        self._pending: Query | None = None
+        self._searching: Op[Any] | None = None
+        self._reading = False
+        self._read_again = False
+        self._closed = False
+        self._watcher = FolderWatcher(self._watchBatch.emit, quiet=watch_quiet) if watch else None
+        self._watchBatch.connect(self._on_watch_batch)
+        self.indexer.finished.connect(self._on_index_finished)
+        self.indexer.progress.connect(self._on_index_progress)
+        self.indexer.modelUnavailable.connect(self._set_unavailable)
+        self._last_read = 0.0
+
+    @classmethod
+    def open(
+        cls, directory: str | Path | None = None, model: str | None = None, *, watch: bool = True, **kw: Any
+    ) -> Session:
+        lib = Library.open(directory, model, **kw)
+        return cls(lib, watch=watch)
+
+    # -- lifecycle ----------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Load the model behind the window, read the roots, index what changed, watch the folders."""
+        self._load_model()
+        self.refresh_roots()
+        self.indexer.request()
+
+    def shutdown(self, timeout_ms: int = 15000) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._watcher is not None:
+            self._watcher.stop()
+        self.indexer.stop()
+        self.search_lane.cancel_all()
+        self.io_lane.cancel_all()
+        for lane in (self.indexer.lane, self.search_lane, self.io_lane):
+            if not lane.wait(timeout_ms):
+                _log.warning("lane %s still busy at shutdown", lane.name)
+        if self.library is not None:
+            self.library.close()
+            self.library = None
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def reopen(self, *, model: str | None = None, weights: Path | None = None, device: str | None = None) -> None:
+        """Open the same library again with another model, weights file or device."""
+        old = self.library
+        if old is None:
+            return
+        directory = old.paths.root
+        model = model or old.model_name
+        device = device or self.setting(SETTING_DEVICE) or None
+        self.indexer.hold(True)
+        self.model_state, self.model_error = LOADING, None
+        self.modelStateChanged.emit(LOADING)
+
+        def swap(ctx: Context) -> Library:
+            self.search_lane.wait()
+            self.io_lane.wait()
+            old.close()
+            return Library.open(directory, model, weights=weights, device=device)
+
+        def done(lib: Library) -> None:
+            self.library = lib
+            self.indexer.hold(False)
+            self.reopened.emit()
+            self.start()
+            self.rerun()
+
+        def failed(exc: BaseException) -> None:
+            self.library = None
+            self._fail(exc)
+            try:  # stay usable: the old model, as it was
+                self.library = Library.open(directory, old.model_name)
+            except Exception as again:
+                self._fail(again)
+                return
+            self.indexer.hold(False)
+            self.start()
+
+        self.library = None
+        Op(swap, success=done, failure=failed, name="reopen").run_in(self.indexer.lane)
+
+    # -- model --------------------------------------------------------------------------------------
+
+    def _load_model(self) -> None:
+        lib = self.library
+        if lib is None:
+            return
+        self.model_state = LOADING
+        self.modelStateChanged.emit(LOADING)
+
+        def loaded(_: object) -> None:
+            if not self._closed:
+                self.model_state = READY
+                self.modelStateChanged.emit(READY)
+
+        Op(lambda ctx: lib.load_model(), success=loaded, failure=self._model_failed, name="load model").run_in(
+            self.search_lane
+        )
+
+    def _model_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ModelUnavailable):
+            self._set_unavailable(exc)
+        else:
+            self._fail(exc)
+
+    def _set_unavailable(self, exc: ModelUnavailable) -> None:
+        if self._closed or self.model_state == UNAVAILABLE:
+            return
+        self.model_state, self.model_error = UNAVAILABLE, exc
+        self.modelStateChanged.emit(UNAVAILABLE)
+        self.modelUnavailable.emit(exc)
+
+    @property
+    def model_name(self) -> str:
+        return self.library.model_name if self.library else ""
+
+    @property
+    def device(self) -> str | None:
+        return self.library.device if self.library else None
+
+    # -- search -------------------------------------------------------------------------------------
+
+    def search(self, text: str, image: str | None) -> Query:
+        self._seq += 1
+        query = Query(self._seq, text.strip(), os.fspath(image) if image else None)
+        self._latest = query
+        if query.empty:
+            self._pending = None
+            self.searchDone.emit(query, None)
+            return query
+        self._pending = query
+        self._pump_search()
+        return query
+
+    def rerun(self) -> None:
+        """Search again for what is on screen (the library changed)."""
+        if self._latest is not None and not self._latest.empty:
+            self.search(self._latest.text, self._latest.image)
+
+    @property
+    def latest_query(self) -> Query | None:
+        return self._latest
+
+    @property
+    def searching(self) -> bool:
+        return self._searching is not None or self._pending is not None
+
+    def _pump_search(self) -> None:
+        lib = self.library
+        if self._closed or lib is None or self._searching is not None or self._pending is None:
+            return
+        query, self._pending = self._pending, None
+        k = self.result_count
+
+        def work(ctx: Context) -> SearchResult:
+            return lib.search(query.text or None, query.image, k=k)
+
+        def done(result: SearchResult) -> None:
+            if not self._closed and query is self._latest:
+                self.searchDone.emit(query, result)
+
+        def failed(exc: BaseException) -> None:
+            if self._closed:
+                return
+            if isinstance(exc, ModelUnavailable):
+                self._set_unavailable(exc)
+            elif query is self._latest:
+                _log.info("search failed: %s", exc)
+            if query is self._latest:
+                self.searchFailed.emit(query, exc)
+
+        op: Op[SearchResult] = Op(work, success=done, failure=failed, name="search")
+        op.finished.connect(self._search_finished)
+        self._searching = op
+        self.searchStarted.emit(query)
+        op.run_in(self.search_lane)
+
+    def _search_finished(self) -> None:
+        self._searching = None
+        self._pump_search()
+
+    # -- roots --------------------------------------------------------------------------------------
+
+    def add_root(self, folder: str | Path) -> None:
+        def added(root: Any) -> None:
+            self.refresh_roots()
+            self.indexer.request(roots=[root.id])
+
+        self.indexer.write(lambda lib: lib.add_root(folder), added, interrupt=True, name="add folder")
+
+    def remove_root(self, root_id: int) -> None:
+        def removed(_: object) -> None:
+            self.refresh_roots()
+            self.contentChanged.emit()
+
+        self.indexer.write(lambda lib: lib.remove_root(root_id), removed, interrupt=True, name="remove folder")
+
+    def setup_demo(self) -> None:
+        """Make the demo library of shapes photos (once) and add it as a folder."""
+
+        def build(lib: Library) -> tuple[Any, int]:
+            from desktop.shapes.demo import build_demo_library
+
+            demo = build_demo_library(lib.paths.root / "demo")
+            return demo, lib.add_root(demo.photos).id
+
+        def built(result: tuple[Any, int]) -> None:
+            demo, root_id = result
+            self.refresh_roots()
+            self.indexer.request(roots=[root_id])
+            self.demoReady.emit(demo)
+
+        self.indexer.write(build, built, name="demo library")
+
+    def failures(self, root_id: int | None = None) -> list[tuple[str, str]]:
+        return self.library.failures(root_id) if self.library else []
+
+    def refresh_roots(self) -> None:
+        """Read the roots and their counts on the io lane; ``rootsChanged`` brings them."""
+        if self._closed or self.library is None:
+            return
+        if self._reading:
+            self._read_again = True
+            return
+        self._reading = True
+        lib = self.library
+
+        def read(ctx: Context) -> list[RootStatus]:
+            return lib.roots()
+
+        def done(roots: list[RootStatus]) -> None:
+            if self._closed:
+                return
+            self.roots = roots
+            self.rootsChanged.emit(roots)
+            self._sync_watches([r.path for r in roots])
+
+        def finished() -> None:
+            self._reading = False
+            if self._read_again:
+                self._read_again = False
+                self.refresh_roots()
+
+        op = Op(read, success=done, failure=self._quiet_failure, name="read roots")
+        op.finished.connect(finished)
+        op.run_in(self.io_lane)
+
+    def _sync_watches(self, folders: list[str]) -> None:
+        watcher = self._watcher
+        if watcher is None or set(folders) == set(self.watch_modes):
+            return
+
+        def done(modes: dict[str, str]) -> None:
+            if not self._closed:
+                self.watch_modes = modes
+                self.watchModesChanged.emit(modes)
+
+        Op(lambda ctx: watcher.set_roots(folders), success=done, name="watch folders").run_in(self.io_lane)
+
+    @property
+    def library_size(self) -> int:
+        return sum(r.counts.get("indexed", 0) for r in self.roots)
+
+    # -- settings -----------------------------------------------------------------------------------
+
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        return self.library.catalog.get_setting(key, default) if self.library else default
+
+    def set_setting(self, key: str, value: str | None) -> None:
+        self.indexer.write(lambda lib: lib.catalog.writer().set_setting(key, value), name="save setting")
+
+    def set_excluded(self, folders: list[str]) -> None:
+        self.indexer.write(lambda lib: lib.set_excluded(folders), lambda _: self.indexer.request(), name="exclude")
+
+    def _int_setting(self, key: str, default: int) -> int:
+        try:
+            return int(self.setting(key) or default)
+        except ValueError:
+            return default
+
+    @property
+    def paste_dir(self) -> Path:
+        root = self.library.paths.root if self.library else Path.home()
+        return root / PASTED
+
+    # -- events -------------------------------------------------------------------------------------
+
+    def _on_watch_batch(self, paths: list[str]) -> None:
+        lib = self.library
+        if self._closed or lib is None:
+            return
+        own = [lib.paths.thumbnails, lib.paths.indexes, lib.paths.logs, lib.paths.models, self.paste_dir]
+        prefixes = tuple(os.fspath(p) + os.sep for p in own)
+        relevant = [p for p in paths if not p.startswith(prefixes) and not p.startswith(os.fspath(lib.paths.catalog))]
+        if relevant:
+            _log.info("%d changed paths from the folder watcher", len(relevant))
+            self.indexer.request(paths=relevant)
+
+    def _on_index_progress(self, _: object) -> None:
+        now = time.monotonic()
+        if now - self._last_read > 1.0:  # counts in the panel follow the run, once a second at most
+            self._last_read = now
+            self.refresh_roots()
+
+    def _on_index_finished(self, summary: IndexSummary) -> None:
+        self.refresh_roots()
+        if summary.indexed or summary.moved or summary.deleted or summary.duplicates:
+            self.contentChanged.emit()
+
+    def _quiet_failure(self, exc: BaseException) -> None:
+        if not self._closed:
+            _log.warning("background read failed: %s", exc)
+
+    def _fail(self, exc: BaseException) -> None:
+        from desktop.gui.messages import show_error
+
+        show_error(self.window, exc)
+
+    def run(self, fn: Callable[[Context], Any], success: Callable[[Any], None], name: str = "task") -> Op[Any]:
+        """A read on the io lane (thumbnails for dialogs, failure lists)."""
+        return Op(fn, success=success, parent=self.window, name=name).run_in(self.io_lane)

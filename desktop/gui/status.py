@@ -1,0 +1,66 @@
+"""The status bar: model and device, library size, indexing state."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from desktop.gui.indexer import INDEXING, PAUSED
+from desktop.gui.session import LOADING, READY, Session
+from desktop.library import IndexProgress
+
+DEVICE_NAMES = {"cuda": "CUDA", "mps": "MPS", "cpu": "CPU"}
+
+
+class StatusBar(QStatusBar):
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.model = QLabel()
+        self.model.setObjectName("statusModel")
+        self.size = QLabel()
+        self.size.setObjectName("statusSize")
+        self.indexing = QLabel()
+        self.indexing.setObjectName("statusIndexing")
+        for label in (self.model, self.size, self.indexing):
+            label.setContentsMargins(6, 0, 6, 0)
+        self.addWidget(self.model)
+        self.addWidget(self.size)
+        self.addPermanentWidget(self.indexing)
+        session.modelStateChanged.connect(lambda _: self.show_model())
+        session.reopened.connect(self.show_model)
+        session.rootsChanged.connect(lambda _: self.show_size())
+        session.indexer.stateChanged.connect(self.show_indexing)
+        session.indexer.progress.connect(self.show_progress)
+        self.show_model()
+        self.show_size()
+        self.show_indexing(session.indexer.state)
+
+    def show_model(self) -> None:
+        s = self.session
+        if s.model_state == LOADING:
+            text = f"Loading model {s.model_name}…" if s.model_name else "Loading model…"
+        elif s.model_state == READY:
+            device = DEVICE_NAMES.get(s.device or "", s.device or "")
+            text = f"Model: {s.model_name}" + (f" · {device}" if device and device != "n/a" else "")
+        else:
+            text = f"Model {s.model_name} not available"
+        self.model.setText(text)
+
+    def show_size(self) -> None:
+        n = self.session.library_size
+        folders = len(self.session.roots)
+        self.size.setText(f"{n:,} photo{'s' if n != 1 else ''} in {folders} folder{'s' if folders != 1 else ''}")
+
+    def show_indexing(self, state: str) -> None:
+        if state == PAUSED:
+            self.indexing.setText("Indexing paused")
+        elif state == INDEXING:
+            self.indexing.setText("Indexing…")
+        else:
+            self.indexing.setText("Up to date" if self.session.roots else "")
+
+    def show_progress(self, p: IndexProgress) -> None:
+        if p.phase == "encoding" and p.total:
+            self.indexing.setText(f"Indexing {100 * p.done // p.total}%")
+        elif p.phase == "scanning":
+            self.indexing.setText("Looking for changes…")

@@ -1,0 +1,79 @@
+"""What the results area shows when there is nothing to show: no folders yet, no query yet, no hits."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from desktop.gui.widgets import GAP, heading, muted
+
+
+class WelcomePanel(QWidget):
+    """First run: ask for folders (or offer the demo)."""
+
+    addFolder = Signal()
+    tryDemo = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("welcome")
+        title = heading("Welcome to Reframe", scale=1.6)
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text = QLabel(
+            "Search your photos by describing them, by example, or by example plus a change: "
+            "drop in a photo and type “make the sky darker”.<br><br>"
+            "Start by adding the folders where your photos live. Reframe indexes them in the background "
+            "and keeps watching them; nothing leaves this computer."
+        )
+        text.setWordWrap(True)
+        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text.setMaximumWidth(520)
+        add = QPushButton("Add a Folder…")
+        add.setObjectName("welcomeAdd")
+        add.setDefault(True)
+        add.setMinimumHeight(34)
+        add.clicked.connect(self.addFolder)
+        demo = QPushButton("Try the Demo Library")
+        demo.setObjectName("welcomeDemo")
+        demo.setMinimumHeight(34)
+        demo.clicked.connect(self.tryDemo)
+        hint = muted(QLabel("or drop a folder anywhere on this window"))
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(GAP)
+        buttons.addStretch(1)
+        buttons.addWidget(add)
+        buttons.addWidget(demo)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(GAP * 2)
+        layout.addStretch(2)
+        layout.addWidget(title)
+        layout.addWidget(text, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(buttons)
+        layout.addWidget(hint)
+        layout.addStretch(3)
+
+
+class EmptyState(QWidget):
+    """A centred title and line of advice (no query yet, no results, model missing)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("emptyState")
+        self.title = heading("", scale=1.3)
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.detail = muted(QLabel(""), smaller=False)
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.detail.setWordWrap(True)
+        self.detail.setMaximumWidth(520)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(GAP)
+        layout.addStretch(2)
+        layout.addWidget(self.title)
+        layout.addWidget(self.detail, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(3)
+
+    def show_text(self, title: str, detail: str = "") -> None:
+        self.title.setText(title)
+        self.detail.setText(detail)

@@ -1,0 +1,188 @@
+"""The reference-photo well: drop a photo here (from the file manager or the results), paste one, or
+click to choose one. Pasted image data is saved as a PNG in the library's ``pasted`` folder, because a
+reference is always a file."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QSize, Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QImage, QMouseEvent, QPixmap, QResizeEvent
+from PySide6.QtWidgets import QFileDialog, QFrame, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from desktop.gui.results import local_paths
+from desktop.gui.thumbnails import ThumbnailLoader
+from desktop.ingest.scan import IMAGE_EXTENSIONS
+
+IMAGE_FILTER = "Images (" + " ".join(f"*{e}" for e in sorted(IMAGE_EXTENSIONS)) + ");;All files (*)"
+WELL_SIZE = 96
+
+
+class ReferenceWell(QFrame):
+    referenceChanged = Signal(object)  # str path, or None when cleared
+
+    def __init__(self, loader: ThumbnailLoader, paste_dir: Callable[[], Path], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("referenceWell")
+        self.setAcceptDrops(True)
+        self.setFixedSize(QSize(WELL_SIZE, WELL_SIZE))
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTip("Reference photo: drop one here, paste one (Ctrl+V) or click to choose")
+        self._loader = loader
+        self._paste_dir = paste_dir
+        self._path: str | None = None
+        self._hover = False
+        self.picture = QLabel("Drop a\nphoto\nhere")
+        self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.picture.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(3, 3, 3, 3)
+        layout.addWidget(self.picture)
+        self.clear_button = QToolButton(self)
+        self.clear_button.setObjectName("clearReference")
+        self.clear_button.setText("×")
+        self.clear_button.setToolTip("Remove the reference photo")
+        self.clear_button.setAutoRaise(True)
+        self.clear_button.setCursor(Qt.CursorShape.ArrowCursor)
+        self.clear_button.clicked.connect(self.clear)
+        self.clear_button.hide()
+        loader.ready.connect(self._on_thumb)
+        loader.failed.connect(self._on_thumb_failed)
+        self._style()
+
+    # -- the reference ------------------------------------------------------------------------------
+
+    @property
+    def path(self) -> str | None:
+        return self._path
+
+    def set_reference(self, path: str | os.PathLike[str] | None) -> None:
+        new = os.path.abspath(os.fspath(path)) if path else None
+        if new == self._path:
+            return
+        self._path = new
+        self.clear_button.setVisible(new is not None)
+        if new is None:
+            self.picture.setPixmap(QPixmap())
+            self.picture.setText("Drop a\nphoto\nhere")
+            self.setToolTip("Reference photo: drop one here, paste one (Ctrl+V) or click to choose")
+        else:
+            self.setToolTip(f"Reference: {new}\nClick to choose another, × to remove")
+            pm = self._loader.pixmap(new, self._thumb_size())
+            if pm is not None:
+                self._show(pm)
+            else:
+                self.picture.setText("…")
+        self.referenceChanged.emit(new)
+
+    def clear(self) -> None:
+        self.set_reference(None)
+
+    def choose(self) -> None:
+        start = os.path.dirname(self._path) if self._path else str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a reference photo", start, IMAGE_FILTER)
+        if path:
+            self.set_reference(path)
+
+    def accept_mime(self, mime: QMimeData) -> bool:
+        """Take a reference from a drop or a paste: a local image file, or image data. Returns whether
+        something was taken."""
+        files = [p for p in local_paths(mime) if p.is_file()]
+        if files:
+            self.set_reference(files[0])
+            return True
+        if mime.hasImage():
+            image = mime.imageData()
+            if isinstance(image, QPixmap):
+                image = image.toImage()
+            if isinstance(image, QImage) and not image.isNull():
+                self.set_reference(self._save_pasted(image))
+                return True
+        return False
+
+    def _save_pasted(self, image: QImage) -> str:
+        folder = self._paste_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / time.strftime("pasted-%Y%m%d-%H%M%S.png")
+        n = 1
+        while target.exists():
+            n += 1
+            target = folder / time.strftime(f"pasted-%Y%m%d-%H%M%S-{n}.png")
+        tmp = target.with_suffix(".tmp.png")
+        if not image.save(str(tmp), "PNG"):
+            raise OSError(f"cannot save the pasted image to {folder}")
+        os.replace(tmp, target)
+        return str(target)
+
+    # -- thumbnails ---------------------------------------------------------------------------------
+
+    def _thumb_size(self) -> int:
+        return 2 * WELL_SIZE  # sharp on HiDPI screens, and shared with nothing else
+
+    def _on_thumb(self, path: str, size: int) -> None:
+        if path == self._path and size == self._thumb_size():
+            pm = self._loader.pixmap(path, size)
+            if pm is not None:
+                self._show(pm)
+
+    def _on_thumb_failed(self, path: str, size: int, reason: str) -> None:
+        if path == self._path and size == self._thumb_size():
+            self.picture.setText("cannot\nshow")
+            self.setToolTip(f"Reference: {path}\n{reason}")
+
+    def _show(self, pm: QPixmap) -> None:
+        inner = self.picture.size()
+        ratio = self.devicePixelRatioF()
+        scaled = pm.scaled(
+            inner * ratio, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+        )
+        scaled.setDevicePixelRatio(ratio)
+        self.picture.setPixmap(scaled)
+
+    def _style(self) -> None:
+        border = "palette(highlight)" if self._hover else "palette(mid)"
+        self.setStyleSheet(
+            f"#referenceWell {{ border: 2px dashed {border}; border-radius: 8px; background: palette(base); }}"
+        )
+
+    # -- events -------------------------------------------------------------------------------------
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.clear_button.move(self.width() - self.clear_button.sizeHint().width() - 2, 2)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.choose()
+        super().mouseReleaseEvent(event)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        mime = event.mimeData()
+        if any(p.suffix.lower() in IMAGE_EXTENSIONS or p.is_file() for p in local_paths(mime)) or mime.hasImage():
+            event.setDropAction(Qt.DropAction.CopyAction)
+            event.accept()
+            self._hover = True
+            self._style()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+
+    def dragLeaveEvent(self, event: object) -> None:
+        self._hover = False
+        self._style()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self._hover = False
+        self._style()
+        if self.accept_mime(event.mimeData()):
+            event.setDropAction(Qt.DropAction.CopyAction)
+            event.accept()
+        else:
+            event.ignore()

@@ -1,0 +1,274 @@
+"""The main window: library panel on the left; search bar and results on the right; status at the bottom.
+
+The window wires widgets to the :class:`~desktop.gui.session.Session` and decides which view the results
+area shows. It holds no engine logic.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+
+from desktop.errors import ModelUnavailable, ReframeError
+from desktop.gui.grid import ResultsView
+from desktop.gui.library_panel import LibraryPanel
+from desktop.gui.model_dialog import ModelUnavailableDialog
+from desktop.gui.preview import PreviewDialog
+from desktop.gui.results import ResultsModel, local_paths
+from desktop.gui.search_bar import SearchBar
+from desktop.gui.session import (
+    SETTING_DEVICE,
+    SETTING_RESULTS,
+    SETTING_THUMB,
+    UNAVAILABLE,
+    Query,
+    Session,
+)
+from desktop.gui.settings import Settings, SettingsDialog
+from desktop.gui.status import StatusBar
+from desktop.gui.thumbnails import ThumbnailLoader
+from desktop.gui.welcome import EmptyState, WelcomePanel
+from desktop.gui.widgets import GAP, MARGIN
+from desktop.library import SearchResult
+
+DEFAULT_THUMB = 160
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("Reframe")
+        self.setAcceptDrops(True)
+        self.session = session
+        session.window = self
+        self.model_dialog: ModelUnavailableDialog | None = None
+        self.loader = ThumbnailLoader(session.thumbs)
+        thumb = int(session.setting(SETTING_THUMB) or DEFAULT_THUMB)
+        self.results = ResultsModel(self.loader, thumb, self)
+        self.grid = ResultsView(self.results)
+        self.search_bar = SearchBar(self.loader, lambda: self.session.paste_dir)
+        self.library_panel = LibraryPanel(session)
+        self.welcome = WelcomePanel()
+        self.empty = EmptyState()
+        self.stack = QStackedWidget()
+        for w in (self.empty, self.welcome, self.grid):
+            self.stack.addWidget(w)
+        self.setStatusBar(StatusBar(session))
+        self._build_layout()
+        self._build_actions()
+        self._connect()
+        self._roots_known = False
+        self._last_result: SearchResult | None = None
+        self.update_view()
+        self.resize(1180, 760)
+
+    # -- construction -------------------------------------------------------------------------------
+
+    def _build_layout(self) -> None:
+        right = QWidget()
+        column = QVBoxLayout(right)
+        column.setContentsMargins(GAP, MARGIN, MARGIN, GAP)
+        column.setSpacing(MARGIN)
+        column.addWidget(self.search_bar)
+        column.addWidget(self.stack, 1)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.library_panel)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        self.library_panel.setMinimumWidth(220)
+        splitter.setSizes([280, 900])
+        self.setCentralWidget(splitter)
+
+    def _build_actions(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        add = file_menu.addAction("&Add Folder…")
+        add.triggered.connect(self.library_panel.choose_folder)
+        settings = file_menu.addAction("&Settings…")
+        settings.setShortcut(QKeySequence.StandardKey.Preferences)
+        settings.triggered.connect(self.open_settings)
+        file_menu.addSeparator()
+        quit_action = file_menu.addAction("&Quit")
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        search_menu = bar.addMenu("&Search")
+        find = QAction("&Find", self)
+        find.setShortcut(QKeySequence.StandardKey.Find)
+        find.triggered.connect(self.search_bar.focus_field)
+        paste = QAction("&Paste Reference Photo", self)
+        paste.setShortcut(QKeySequence.StandardKey.Paste)
+        paste.triggered.connect(self.paste_reference)
+        choose = QAction("&Choose Reference Photo…", self)
+        choose.triggered.connect(self.search_bar.well.choose)
+        clear = QAction("C&lear Search", self)
+        clear.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        clear.triggered.connect(self.clear_search)
+        for action in (find, paste, choose, clear):
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            search_menu.addAction(action)
+        self.shortcut_actions = {"find": find, "paste": paste, "clear": clear}
+        # Keys that also work where the grid has focus.
+        QShortcut(QKeySequence("Ctrl+L"), self, self.search_bar.focus_field)
+
+    def _connect(self) -> None:
+        s = self.session
+        self.search_bar.queryChanged.connect(self.run_query)
+        self.grid.useAsReference.connect(lambda p: self.search_bar.use_reference(p, keep_text=True))
+        self.grid.moreLikeThis.connect(lambda p: self.search_bar.use_reference(p, keep_text=False))
+        self.grid.previewRequested.connect(self.preview)
+        self.welcome.addFolder.connect(self.library_panel.choose_folder)
+        self.welcome.tryDemo.connect(s.setup_demo)
+        s.searchStarted.connect(lambda _q: self.search_bar.show_searching())
+        s.searchDone.connect(self.show_results)
+        s.searchFailed.connect(self.show_search_error)
+        s.rootsChanged.connect(self._on_roots)
+        s.contentChanged.connect(s.rerun)
+        s.modelUnavailable.connect(self.show_model_unavailable)
+        s.modelStateChanged.connect(lambda _: self.update_view())
+        s.demoReady.connect(self.prefill_demo)
+
+    # -- searching ----------------------------------------------------------------------------------
+
+    def run_query(self, text: str, image: object) -> None:
+        self.session.search(text, image if isinstance(image, str) else None)
+
+    def show_results(self, query: Query, result: SearchResult | None) -> None:
+        self._last_result = result
+        self.results.set_hits(result.hits if result else [])
+        self.search_bar.show_result(result)
+        if result and result.hits:
+            self.grid.scrollToTop()
+            self.grid.setCurrentIndex(self.results.index(0))
+        self.update_view()
+
+    def show_search_error(self, query: Query, exc: BaseException) -> None:
+        text = exc.message if isinstance(exc, ReframeError) else f"Search failed: {exc}"
+        self.search_bar.show_message(text)
+        if isinstance(exc, ModelUnavailable):
+            self.update_view()
+
+    def clear_search(self) -> None:
+        self.search_bar.clear()
+        self.search_bar.focus_field()
+
+    def paste_reference(self) -> None:
+        if not self.search_bar.paste():
+            self.statusBar().showMessage("Nothing to use as a reference on the clipboard", 4000)
+
+    def prefill_demo(self, demo: object) -> None:
+        from desktop.shapes.demo import COMPOSED_TEXT
+
+        self.search_bar.set_query(COMPOSED_TEXT, getattr(demo, "reference", None))
+        self.search_bar.focus_field()
+
+    def preview(self, row: int) -> None:
+        dialog = PreviewDialog(self.session, self.results.hit, row, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    # -- which view ---------------------------------------------------------------------------------
+
+    def _on_roots(self, _roots: object) -> None:
+        self._roots_known = True
+        self.update_view()
+
+    def update_view(self) -> None:
+        s = self.session
+        query = s.latest_query
+        has_query = query is not None and not query.empty
+        if self._roots_known and not s.roots and not has_query:
+            self.stack.setCurrentWidget(self.welcome)
+        elif has_query and self.results.rowCount() > 0:
+            self.stack.setCurrentWidget(self.grid)
+        else:
+            self.stack.setCurrentWidget(self.empty)
+            if s.model_state == UNAVAILABLE:
+                self.empty.show_text(
+                    "The model is not available",
+                    "Searching needs the model's weights. Use File › Settings to pick another model, or "
+                    "choose a weights file from the dialog.",
+                )
+            elif not has_query:
+                self.empty.show_text(
+                    "What are you looking for?",
+                    "Describe a photo, drop a photo in the box at the top left to find similar ones, or do both "
+                    "to find a photo like it but changed.",
+                )
+            elif self._last_result is not None and s.library_size == 0:
+                self.empty.show_text("Nothing indexed yet", "Results appear as your folders are indexed.")
+            elif self._last_result is not None:
+                self.empty.show_text("No matches", "Try other words, or another reference photo.")
+            else:
+                self.empty.show_text("Searching…")
+
+    # -- model and settings -------------------------------------------------------------------------
+
+    def show_model_unavailable(self, error: ModelUnavailable) -> None:
+        if self.model_dialog is not None and self.model_dialog.isVisible():
+            return
+        dialog = ModelUnavailableDialog(self.session.model_name, error, self)
+        dialog.weightsChosen.connect(lambda path: self.session.reopen(weights=Path(path)))
+        dialog.settingsRequested.connect(self.open_settings)
+        self.model_dialog = dialog
+        dialog.open()
+        self.update_view()
+
+    def current_settings(self) -> Settings:
+        lib = self.session.library
+        return Settings(
+            model=self.session.model_name,
+            device=self.session.setting(SETTING_DEVICE) or "",
+            thumbnail_size=self.results.thumbnail_size,
+            results=self.session.result_count,
+            excluded=lib.excluded() if lib else [],
+        )
+
+    def open_settings(self) -> None:
+        before = self.current_settings()
+        dialog = SettingsDialog(before, self)
+        dialog.accepted.connect(lambda: self.apply_settings(before, dialog.value()))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def apply_settings(self, before: Settings, after: Settings) -> None:
+        s = self.session
+        if after.thumbnail_size != before.thumbnail_size:
+            s.set_setting(SETTING_THUMB, str(after.thumbnail_size))
+            self.grid.set_thumbnail_size(after.thumbnail_size)
+        if after.results != before.results:
+            s.set_setting(SETTING_RESULTS, str(after.results))
+            s.result_count = after.results
+            s.rerun()
+        if after.excluded != before.excluded:
+            s.set_excluded(after.excluded)
+        if after.device != before.device:
+            s.set_setting(SETTING_DEVICE, after.device or None)
+        if after.model != before.model or after.device != before.device:
+            s.reopen(model=after.model, device=after.device or None)
+
+    # -- window events ------------------------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if local_paths(event.mimeData()) or event.mimeData().hasImage():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = local_paths(event.mimeData())
+        folders = [p for p in paths if p.is_dir()]
+        for folder in folders:
+            self.session.add_root(folder)
+        if folders or self.search_bar.well.accept_mime(event.mimeData()):
+            event.acceptProposedAction()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        self.loader.stop()
+        self.session.shutdown()
