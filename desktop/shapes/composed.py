@@ -236,8 +236,11 @@ def evaluate_text(encoder: Encoder, *, n_gallery: int = 2000, per_kind: int = 10
         txt = normalize(encoder.encode_texts([q.text for q in qs]))
         top = np.argsort(-(txt @ gal.T), axis=1)[:, :10]
         sat = satisfied(qs, rs.codes)
+        # Precision@10 over min(10, relevant): a full caption usually has a single matching image in the
+        # gallery, and finding it first should score 1, not 0.1.
+        relevant = np.maximum(1, np.minimum(10, sat.sum(axis=1)))
         report[kind] = {
-            "P@10": float(np.mean([sat[i, top[i]].mean() for i in range(len(qs))])),
+            "P@10": float(np.mean([sat[i, top[i]].sum() / relevant[i] for i in range(len(qs))])),
             "chance": float(sat.mean()),
         }
     return report
