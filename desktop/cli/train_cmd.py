@@ -115,7 +115,7 @@ def cmd_train_combiner(args: argparse.Namespace) -> int:
             proj_dim=proj,
             hidden_dim=hidden,
             seed=args.seed,
-            device=encoder.device,
+            device=encoder.device if encoder.device in ("cuda", "mps") else "cpu",
             progress=progress,
             checkpoint_path=out.with_suffix(".ckpt"),
             group_size=group,
