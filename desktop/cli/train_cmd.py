@@ -119,6 +119,7 @@ def cmd_train_combiner(args: argparse.Namespace) -> int:
             progress=progress,
             checkpoint_path=out.with_suffix(".ckpt"),
             group_size=group,
+            reference_negatives=True,
         )
         card = {
             "backbone": lib.model_name,

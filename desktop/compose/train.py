@@ -82,6 +82,7 @@ def train_combiner(
     cancel: CancelFlag | None = None,
     keep_best: bool = True,
     group_size: int = 1,
+    reference_negatives: bool = False,
 ) -> tuple[Combiner, list[dict[str, Any]]]:
     """Train a Combiner on (N, d) raw reference-image, modification-text and target-image features.
 
@@ -92,6 +93,8 @@ def train_combiner(
     every epoch with the mean loss and validation metrics. ``cancel`` (an Event or a callable) is checked
     between steps and raises :class:`TrainingCancelled`. ``group_size`` > 1 keeps runs of that many
     consecutive triplets together in a batch (e.g. several edits of one reference: hard negatives).
+    ``reference_negatives`` also scores each query against the batch's reference images, as negatives:
+    an edit must move the query away from the picture it started from.
 
     Returns the Combiner (eval mode, on ``device``) and one history entry per epoch.
     """
@@ -115,6 +118,7 @@ def train_combiner(
         "batch_size": batch_size,
         "temperature": temperature,
         "group_size": group_size,
+        "reference_negatives": reference_negatives,
     }
 
     with _seeded(seed, 0, dev):
@@ -132,6 +136,7 @@ def train_combiner(
 
     r, m, t = (torch.from_numpy(a).to(dev) for a in (ref, mod, tgt))
     t = F.normalize(t, dim=-1)
+    r_norm = F.normalize(r, dim=-1)
     target_id = torch.from_numpy(_row_ids(tgt)).to(dev)
     labels = torch.arange(batch_size, device=dev)
     is_cancelled = _cancel_check(cancel)
@@ -157,6 +162,8 @@ def train_combiner(
                 same = target_id[idx][:, None] == target_id[idx][None, :]
                 same.fill_diagonal_(False)
                 logits = logits.masked_fill(same, float("-inf"))
+                if reference_negatives:
+                    logits = torch.cat([logits, temperature * query @ r_norm[idx].T], dim=1)
                 loss = F.cross_entropy(logits, labels[: len(idx)])
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
