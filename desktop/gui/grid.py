@@ -8,10 +8,11 @@ file manager. Photos drag out as file URLs.
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPoint, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QWidget
 
 from desktop.gui import files
+from desktop.gui.delegate import ThumbnailDelegate
 from desktop.gui.results import ResultsModel
 from desktop.library import Hit
 
@@ -42,6 +43,8 @@ class ResultsView(QListView):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
         self.doubleClicked.connect(lambda idx: self.previewRequested.emit(idx.row()))
+        self._delegate = ThumbnailDelegate(model.thumbnail_size, self)
+        self.setItemDelegate(self._delegate)
         self.set_thumbnail_size(model.thumbnail_size)
         self.actions_by_name: dict[str, QAction] = {}
         for name, text, keys, slot in (
@@ -61,10 +64,21 @@ class ResultsView(QListView):
 
     def set_thumbnail_size(self, size: int) -> None:
         self._model.set_thumbnail_size(size)
+        self._delegate.box = size
         self.setIconSize(QSize(size, size))
-        line = self.fontMetrics().height()
-        self.setGridSize(QSize(size + 20, size + line + 18))
-        self.setSpacing(4)
+        self._fit_grid()
+
+    def _fit_grid(self) -> None:
+        """Share the spare width between the columns, so the grid has no ragged gap on the right."""
+        cell = self._delegate.cell_size(self.fontMetrics().height())
+        width = self.viewport().width() - 2
+        columns = max(1, width // (cell.width() + 4))
+        spare = max(0, width - columns * cell.width())
+        self.setGridSize(QSize(cell.width() + spare // columns, cell.height() + 4))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_grid()
 
     def current_hit(self) -> Hit | None:
         idx = self.currentIndex()

@@ -150,7 +150,7 @@ class IndexScheduler(QObject):
             self.running_roots = None
 
             def work(ctx: Context) -> IndexSummary:
-                return lib.index(roots, progress=ctx.progress, cancel=ctx.cancel)
+                return lib.index(roots, progress=_reporter(ctx), cancel=ctx.cancel)
 
         elif self._want_roots:
             roots = sorted(self._want_roots)
@@ -158,7 +158,7 @@ class IndexScheduler(QObject):
             self.running_roots = set(roots)
 
             def work(ctx: Context) -> IndexSummary:
-                return lib.index(roots, progress=ctx.progress, cancel=ctx.cancel)
+                return lib.index(roots, progress=_reporter(ctx), cancel=ctx.cancel)
 
         else:
             paths = sorted(self._want_paths)
@@ -166,7 +166,7 @@ class IndexScheduler(QObject):
             self.running_roots = _roots_holding(lib, paths)
 
             def work(ctx: Context) -> IndexSummary:
-                return lib.index_paths(paths, progress=ctx.progress, cancel=ctx.cancel)
+                return lib.index_paths(paths, progress=_reporter(ctx), cancel=ctx.cancel)
 
         self.last_progress = None
         op: Op[IndexSummary] = Op(work, success=self._succeeded, failure=self._failed, name="index", interval=0.1)
@@ -206,6 +206,16 @@ class IndexScheduler(QObject):
         self._pump()
         if self._run is None:
             self.stateChanged.emit(self.state)
+
+
+def _reporter(ctx: Context) -> Callable[[IndexProgress], None]:
+    """Progress for the main thread: throttled while encoding, but phase changes and the end of encoding
+    always get through."""
+
+    def report(p: IndexProgress) -> None:
+        ctx.progress(p, force=p.phase != "encoding" or p.done >= p.total)
+
+    return report
 
 
 def _roots_holding(lib: Library, paths: list[str]) -> set[int]:

@@ -68,7 +68,9 @@ class RootRow(QFrame):
         layout.addWidget(self.state)
         self.setToolTip(root.path)
 
-    def update_status(self, root: RootStatus, *, indexing: bool, mode: str | None) -> None:
+    def update_status(
+        self, root: RootStatus, *, indexing: bool, mode: str | None, progress: IndexProgress | None = None
+    ) -> None:
         self.root = root
         c = root.counts
         indexed, pending, failed = c.get("indexed", 0), c.get("pending", 0), c.get("failed", 0)
@@ -77,6 +79,8 @@ class RootRow(QFrame):
             kind, text = "offline", f"Offline · {c.get('offline', 0) + indexed:,} photos kept"
         elif root.state == "missing":
             kind, text = "missing", "Folder not found"
+        elif indexing and progress is not None and progress.phase == "encoding" and progress.total:
+            kind, text = "indexing", f"Indexing · {progress.done:,} of {progress.total:,} new photos"
         elif indexing or pending:
             kind, text = "indexing", f"Indexing · {photos}" + (f", {pending:,} to go" if pending else "")
         else:
@@ -100,6 +104,7 @@ class LibraryPanel(QWidget):
         self.session = session
         self.rows: dict[int, RootRow] = {}
         self.last_percent = 0
+        self._progress: IndexProgress | None = None
         self.add_button = QPushButton("Add Folder…")
         self.add_button.clicked.connect(self.choose_folder)
         self.pause_button = QPushButton("Pause")
@@ -164,8 +169,11 @@ class LibraryPanel(QWidget):
                 row.removeRequested.connect(self.confirm_remove)
                 row.failuresRequested.connect(self.show_failures)
                 self.list_layout.insertWidget(self.list_layout.count() - 1, row)
+                row.show()
             busy = indexing and (running is None or root.id in running)
-            row.update_status(root, indexing=busy, mode=self.session.watch_modes.get(root.path))
+            row.update_status(
+                root, indexing=busy, mode=self.session.watch_modes.get(root.path), progress=self._progress
+            )
         for root_id in set(self.rows) - seen:
             self.rows.pop(root_id).deleteLater()
         self.empty.setVisible(not self.rows)
@@ -216,11 +224,13 @@ class LibraryPanel(QWidget):
             self.progress_label.setText("Indexing paused")
             self.progress_label.show()
         elif state == "idle":
+            self._progress = None
             self._hide_timer.start()
         self.set_roots(self.session.roots)
 
     def show_progress(self, p: IndexProgress) -> None:
         self._hide_timer.stop()
+        self._progress = p
         self.progress.show()
         self.progress_label.show()
         if p.phase == "scanning":
@@ -237,11 +247,12 @@ class LibraryPanel(QWidget):
             text = f"Indexing {p.done:,} of {p.total:,}"
             if p.rate:
                 text += f" · {p.rate:.0f}/s"
-            if p.eta_s is not None and p.done < p.total:
+            if p.eta_s is not None and p.done < p.total and p.eta_s >= 1:
                 text += f" · about {_duration(p.eta_s)} left"
             self.progress_label.setText(text)
         self.last_percent = percent
         self.progress.setValue(percent)
+        self.set_roots(self.session.roots)  # rows of the folders being indexed show the count too
 
     def _hide_progress_if_idle(self) -> None:
         if self.session.indexer.state == "idle":

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
@@ -56,8 +56,12 @@ class SearchBar(QWidget):
         self.field.setClearButtonEnabled(True)
         self.field.setPlaceholderText(TEXT_HINT)
         self.field.setMinimumHeight(32)
-        self.status = muted(ElidedLabel(" "), smaller=False)
+        self.status = muted(ElidedLabel(" ", mode=Qt.TextElideMode.ElideRight), smaller=False)
         self.status.setObjectName("searchStatus")
+        self.note = muted(ElidedLabel("", mode=Qt.TextElideMode.ElideRight))
+        self.note.setObjectName("searchNote")
+        self.note.hide()
+        self.mode: str | None = None  # the mode of the search on screen
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(DEBOUNCE_MS)
@@ -73,6 +77,7 @@ class SearchBar(QWidget):
         column.addStretch(1)
         column.addWidget(self.field)
         column.addWidget(self.status)
+        column.addWidget(self.note)
         column.addStretch(1)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
@@ -139,17 +144,23 @@ class SearchBar(QWidget):
         self.status.setText("Searching…")
 
     def show_result(self, result: SearchResult | None) -> None:
+        self.mode = result.mode if result else None
         if result is None:
-            self.status.setText(" ")
+            self.show_message(" ")
             return
-        text = f"{MODE_TEXT.get(result.mode, result.mode)} · {len(result.hits):,} results"
-        if result.note:
-            text += f" — {result.note}"
-        self.status.setText(text)
-        self.status.setToolTip(result.note or "")
+        n = len(result.hits)
+        self.status.setText(f"{MODE_TEXT.get(result.mode, result.mode)} · {n:,} result{'s' if n != 1 else ''}")
+        self._set_note(result.note)
 
     def show_message(self, text: str) -> None:
         self.status.setText(text)
+        self._set_note(None)
+
+    def _set_note(self, note: str | None) -> None:
+        note = note[:1].upper() + note[1:] if note else None
+        self.note.setText(note or "")
+        self.note.setToolTip(note or "")
+        self.note.setVisible(bool(note))
 
     def _on_reference(self, _path: object) -> None:
         self._update_hint()

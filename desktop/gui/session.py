@@ -37,6 +37,7 @@ SETTING_THUMB = "gui.thumbnail_size"
 SETTING_RESULTS = "gui.results"
 SETTING_DEVICE = "gui.device"
 PASTED = "pasted"
+FEW_RESULTS = 100
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class Session(QObject):
         self.indexer.progress.connect(self._on_index_progress)
         self.indexer.modelUnavailable.connect(self._set_unavailable)
         self._last_read = 0.0
+        self.live_results = 0  # how many hits the latest search returned
 
     @classmethod
     def open(
@@ -242,6 +244,7 @@ class Session(QObject):
 
         def done(result: SearchResult) -> None:
             if not self._closed and query is self._latest:
+                self.live_results = len(result.hits)
                 self.searchDone.emit(query, result)
 
         def failed(exc: BaseException) -> None:
@@ -386,6 +389,8 @@ class Session(QObject):
         if now - self._last_read > 1.0:  # counts in the panel follow the run, once a second at most
             self._last_read = now
             self.refresh_roots()
+            if self.live_results < FEW_RESULTS:  # a nearly empty result list fills up as photos arrive
+                self.rerun()
 
     def _on_index_finished(self, summary: IndexSummary) -> None:
         self.refresh_roots()

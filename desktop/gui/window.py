@@ -143,7 +143,8 @@ class MainWindow(QMainWindow):
         self.search_bar.show_result(result)
         if result and result.hits:
             self.grid.scrollToTop()
-            self.grid.setCurrentIndex(self.results.index(0))
+            selection = self.grid.selectionModel()
+            selection.setCurrentIndex(self.results.index(0), selection.SelectionFlag.NoUpdate)
         self.update_view()
 
     def show_search_error(self, query: Query, exc: BaseException) -> None:
@@ -164,7 +165,8 @@ class MainWindow(QMainWindow):
         from desktop.shapes.demo import COMPOSED_TEXT
 
         self.search_bar.set_query(COMPOSED_TEXT, getattr(demo, "reference", None))
-        self.search_bar.focus_field()
+        self.search_bar.field.setFocus()
+        self.search_bar.field.deselect()
 
     def preview(self, row: int) -> None:
         dialog = PreviewDialog(self.session, self.results.hit, row, self)

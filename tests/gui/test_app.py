@@ -1,0 +1,63 @@
+"""The entry point, the settings dialog and a few empty states."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from desktop.gui.app import parse_args
+from desktop.gui.session import SETTING_THUMB
+from desktop.gui.settings import Settings, SettingsDialog
+from desktop.gui.widgets import ElidedLabel
+from tests.gui.conftest import WindowFactory, wait_idle
+
+
+def test_parse_args() -> None:
+    args = parse_args(["--library", "/tmp/lib", "--model", "shapes-tiny", "--demo"])
+    assert (args.library, args.model, args.demo) == ("/tmp/lib", "shapes-tiny", True)
+    assert parse_args([]).demo is False
+
+
+def test_settings_dialog_round_trip(qtbot: QtBot) -> None:
+    current = Settings(model="shapes-tiny", device="cpu", thumbnail_size=192, results=800, excluded=["/x/raw"])
+    dialog = SettingsDialog(current)
+    qtbot.addWidget(dialog)
+    assert dialog.value() == current
+    dialog.thumbs.setValue(224)
+    assert dialog.value().thumbnail_size == 224
+
+
+def test_thumbnail_size_setting_is_applied_and_kept(qtbot: QtBot, tmp_path: Path, make_window: WindowFactory) -> None:
+    window = make_window()
+    before = window.current_settings()
+    after = Settings(**{**before.__dict__, "thumbnail_size": 128})
+    window.apply_settings(before, after)
+    assert window.results.thumbnail_size == 128
+    assert window.grid.iconSize().width() == 128
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: window.session.setting(SETTING_THUMB) == "128", timeout=5000)
+
+
+def test_long_paths_are_elided_in_the_middle(qtbot: QtBot) -> None:
+    label = ElidedLabel("/very/long/path/" + "deeper/" * 40 + "photo.jpg")
+    qtbot.addWidget(label)
+    label.resize(200, 20)
+    shown = label.elided_text()
+    assert "…" in shown and shown.endswith("photo.jpg") and shown.startswith("/very")
+
+
+def test_demo_builds_a_library_and_prefills_a_composed_query(
+    qtbot: QtBot, tmp_path: Path, make_window: WindowFactory
+) -> None:
+    from desktop.shapes.demo import COMPOSED_TEXT
+
+    window = make_window(start=True)
+    window.session.setup_demo()
+    qtbot.waitUntil(lambda: window.search_bar.reference is not None, timeout=60_000)
+    assert window.search_bar.field.text() == COMPOSED_TEXT
+    assert Path(window.search_bar.reference).name == "reference.png"
+    wait_idle(qtbot, window, timeout=120_000)
+    qtbot.waitUntil(lambda: window.results.rowCount() > 0, timeout=20_000)
+    assert window.search_bar.mode in ("combiner", "sum")
+    assert window.session.library_size == 300

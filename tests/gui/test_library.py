@@ -1,0 +1,120 @@
+"""The library panel and the live library: progress, watching, failures, pause, first run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from desktop.gui.failures import FailuresDialog
+from desktop.gui.indexer import INDEXING, PAUSED
+from desktop.library import IndexProgress
+from tests.gui.conftest import WindowFactory, random_photos, save_scene, single, wait_idle
+
+
+def test_first_run_shows_the_welcome_panel(qtbot: QtBot, make_window: WindowFactory) -> None:
+    window = make_window()
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.welcome, timeout=10_000)
+    assert window.library_panel.empty.isVisible()
+    assert "0 photos" in window.statusBar().findChild(type(window.library_panel.empty), "statusSize").text()
+
+
+def test_progress_reaches_100_percent_in_the_panel(qtbot: QtBot, tmp_path: Path, make_window: WindowFactory) -> None:
+    random_photos(tmp_path / "photos", 150)  # three batches, so progress has steps between 0 and 100
+    window = make_window(start=False)
+    seen: list[IndexProgress] = []
+    window.session.indexer.progress.connect(seen.append)
+    values: list[int] = []
+    window.library_panel.progress.valueChanged.connect(values.append)
+    window.session.start()
+    window.session.add_root(tmp_path / "photos")
+    qtbot.waitUntil(lambda: bool(window.library_panel.rows), timeout=10_000)
+    wait_idle(qtbot, window)
+    encoding = [p for p in seen if p.phase == "encoding" and p.total == 150]
+    assert encoding and encoding[-1].done == 150
+    assert seen[-1].phase == "done"
+    assert values[-1] == 100
+    assert any(0 < v < 100 for v in values)  # it moved through the run, not straight to the end
+    assert window.library_panel.last_percent == 100
+    assert window.library_panel.progress_label.full_text() == "Up to date"
+    row = next(iter(window.library_panel.rows.values()))
+    qtbot.waitUntil(lambda: "Up to date · 150 photos" in row.state.text(), timeout=5000)
+    qtbot.waitUntil(lambda: not window.library_panel.progress.isVisible(), timeout=10_000)
+
+
+def test_a_file_written_into_a_watched_folder_shows_up(
+    qtbot: QtBot, tmp_path: Path, make_window: WindowFactory
+) -> None:
+    photos = tmp_path / "photos"
+    random_photos(photos, 8)
+    reference = save_scene(tmp_path / "magenta.png", single("circle", "purple", background="black"), seed=5)
+    window = make_window(roots=(photos,), watch=True)
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: window.session.watch_modes.get(str(photos)) == "watching", timeout=10_000)
+    window.search_bar.set_query("", reference)
+    qtbot.waitUntil(lambda: window.results.rowCount() == 8, timeout=10_000)
+
+    new = photos / "just-taken.png"
+    save_scene(new, single("circle", "purple", background="black"), seed=6)  # like it, not the same file
+
+    def shown() -> bool:
+        return any(h.path == str(new) for h in window.results.hits())
+
+    qtbot.waitUntil(shown, timeout=30_000)
+    assert window.results.rowCount() == 9
+    assert window.session.library_size == 9
+
+
+def test_failed_files_are_listed_with_their_reason(qtbot: QtBot, tmp_path: Path, make_window: WindowFactory) -> None:
+    photos = tmp_path / "photos"
+    random_photos(photos, 3)
+    (photos / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 this is not really a jpeg")
+    window = make_window(roots=(photos,))
+    wait_idle(qtbot, window)
+    panel = window.library_panel
+    row = next(iter(panel.rows.values()))
+    qtbot.waitUntil(lambda: "1 failed" in row.state.text(), timeout=10_000)
+    row.state.linkActivated.emit("failed")
+    dialog = panel.findChild(FailuresDialog, "failures")
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.table.rowCount() == 1
+    assert dialog.table.item(0, 0).text() == "broken.jpg"
+    assert dialog.table.item(0, 1).text()
+    dialog.close()
+
+
+def test_pause_and_resume_indexing(qtbot: QtBot, tmp_path: Path, make_window: WindowFactory) -> None:
+    random_photos(tmp_path / "photos", 30)
+    window = make_window(start=False)
+    indexer = window.session.indexer
+    indexer.pause()
+    assert window.library_panel.pause_button.text() == "Resume"
+    window.session.start()
+    window.session.add_root(tmp_path / "photos")
+    qtbot.waitUntil(lambda: len(window.session.roots) == 1, timeout=10_000)
+    qtbot.wait(300)
+    assert indexer.state == PAUSED
+    assert window.session.library_size == 0
+    window.library_panel.pause_button.click()
+    assert indexer.state == INDEXING
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: window.session.library_size == 30, timeout=10_000)
+    assert window.library_panel.pause_button.text() == "Pause"
+
+
+def test_remove_a_folder(qtbot: QtBot, tmp_path: Path, make_window: WindowFactory) -> None:
+    random_photos(tmp_path / "a", 3)
+    random_photos(tmp_path / "b", 2, seed=2)
+    window = make_window(roots=(tmp_path / "a", tmp_path / "b"))
+    wait_idle(qtbot, window)
+    panel = window.library_panel
+    assert len(panel.rows) == 2
+    first = min(panel.rows)
+    panel.confirm_remove(first)
+    box = panel.findChild(QMessageBox, "confirmRemove")
+    assert box is not None and box.isVisible()
+    remove = next(b for b in box.buttons() if b.text() == "Remove")
+    remove.click()
+    qtbot.waitUntil(lambda: len(panel.rows) == 1, timeout=10_000)
+    assert window.session.library_size == 2
