@@ -7,14 +7,24 @@ models and logs. ``--library DIR`` wins, then ``REFRAME_HOME``, then the platfor
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 ENV_HOME = "REFRAME_HOME"
 APP_NAME = "Reframe"
 
+
+def _resources_dir() -> Path:
+    """``resources/`` beside the package; in a PyInstaller build, inside the unpacked bundle (``sys._MEIPASS``)."""
+    frozen = getattr(sys, "_MEIPASS", None) if getattr(sys, "frozen", False) else None
+    if frozen:
+        return Path(frozen) / "resources"
+    return Path(__file__).resolve().parent.parent / "resources"
+
+
 #: Folder of files shipped with the app (icons, the bundled model, Combiner weights).
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+RESOURCES = _resources_dir()
 
 
 def default_library_dir() -> Path:

@@ -1,0 +1,35 @@
+"""``reframe self-test``: check an installed copy end to end (see :mod:`desktop.selftest`)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None]) -> None:
+    from desktop.selftest import DEFAULT_COUNT
+
+    p = sub.add_parser(
+        "self-test",
+        help="offscreen: build a small demo library, index it with shapes-tiny, run a text, an image and a "
+        "composed search, open the window; exit 0 when all is well",
+    )
+    p.add_argument("--count", type=int, default=DEFAULT_COUNT, help=f"demo photos to index (default {DEFAULT_COUNT})")
+    p.add_argument("--no-gui", action="store_true", help="skip opening the window")
+    p.add_argument("--keep", action="store_true", help="keep the temporary library")
+    common(p)
+    p.set_defaults(func=cmd_self_test)
+
+
+def cmd_self_test(args: argparse.Namespace) -> int:
+    from desktop.selftest import run
+
+    # --library names the folder to run in (kept); --model is ignored: the self-test always uses shapes-tiny.
+    return run(
+        library=Path(args.library) if args.library else None,
+        count=args.count,
+        device=args.device,
+        gui=not args.no_gui,
+        keep=args.keep,
+    )
