@@ -247,11 +247,23 @@ def linux_depends(app: Path) -> list[str]:
     return [f"libc6 (>= {glibc})", *sorted(packages)]
 
 
+def _link_or_copy(src: str, dst: str) -> None:
+    """Hard-link into a staging folder (same disk: no second copy of gigabytes), else copy."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def copy_app(src: Path, dest: Path) -> None:
+    shutil.copytree(src, dest, symlinks=True, copy_function=_link_or_copy)
+
+
 def _stage_common(dest: Path) -> None:
     """The app folder plus the desktop entry and icons under ``dest`` laid out as ``/`` would be."""
     opt = dest / DEB_PREFIX.lstrip("/")
     opt.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(APP_DIR, opt, symlinks=True)
+    copy_app(APP_DIR, opt)
     bin_dir = dest / "usr" / "bin"
     bin_dir.mkdir(parents=True)
     for name in ("reframe", "reframe-gui"):
@@ -332,7 +344,7 @@ def tarball(_args: argparse.Namespace) -> Path:
     stage = BUILD / "tarball" / top
     if stage.parent.exists():
         shutil.rmtree(stage.parent)
-    shutil.copytree(APP_DIR, stage, symlinks=True)
+    copy_app(APP_DIR, stage)
     shutil.copy2(REPO / "resources" / "reframe.desktop", stage / "reframe.desktop")
     shutil.copy2(HERE / "linux" / "install-desktop-entry.sh", stage / "install-desktop-entry.sh")
     (stage / "install-desktop-entry.sh").chmod(0o755)
