@@ -69,8 +69,8 @@ class Session(QObject):
         self.library: Library | None = library
         self.window: QWidget | None = None  # parent for messages, set by the window
         self.indexer = IndexScheduler(lambda: self.library, lambda: self.window)
-        self.search_lane = Lane("search", 1)
-        self.io_lane = Lane("io", 1)
+        self.search_lane = Lane("search", 1, nice=2)
+        self.io_lane = Lane("io", 1, nice=5)
         self.thumbs = ThumbnailCache(library.paths.thumbnails)
         self.model_state = LOADING
         self.model_error: ModelUnavailable | None = None

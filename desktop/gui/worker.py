@@ -20,6 +20,8 @@ connected to its own slots, so Qt queues them across threads.
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -35,10 +37,16 @@ _log = log.get("gui.worker")
 
 
 class Lane:
-    """A named pool of threads; ``threads=1`` makes it a serial executor."""
+    """A named pool of threads; ``threads=1`` makes it a serial executor.
 
-    def __init__(self, name: str, threads: int = 1) -> None:
+    ``nice`` lowers the scheduling priority of the lane's threads (and of threads they start, such as the
+    engine's decode workers and torch's) so that on a busy machine the window's thread is served first.
+    It is applied on Linux, where each thread has its own nice value; elsewhere it is ignored.
+    """
+
+    def __init__(self, name: str, threads: int = 1, *, nice: int = 0) -> None:
         self.name = name
+        self.nice = nice
         self.pool = QThreadPool()
         self.pool.setMaxThreadCount(threads)
         self.pool.setObjectName(f"lane-{name}")
@@ -65,6 +73,27 @@ class Lane:
 
     def wait(self, timeout_ms: int = -1) -> bool:
         return self.pool.waitForDone(timeout_ms)
+
+    def prepare_thread(self) -> None:
+        """Called on a pool thread before each op."""
+        lower_thread_priority(self.nice)
+
+
+_prepared = threading.local()
+
+
+def lower_thread_priority(nice: int) -> None:
+    """Raise this thread's nice value by ``nice``, once per thread (Linux only; a no-op elsewhere)."""
+    if not nice or getattr(_prepared, "done", False):
+        return
+    _prepared.done = True
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
+    except OSError as exc:  # not allowed in some sandboxes: run at normal priority
+        _log.debug("cannot lower the priority of thread %s: %s", threading.current_thread().name, exc)
 
 
 class Context:
@@ -204,6 +233,8 @@ class _Runner(QRunnable):
 
     def run(self) -> None:
         try:
+            if self._op._lane is not None:
+                self._op._lane.prepare_thread()
             self._op._execute()
         except RuntimeError:  # the op's Qt side was deleted while the app quit
             _log.debug("op %s finished after shutdown", self._op.name)

@@ -1,0 +1,139 @@
+"""How long does the main thread stall while the app indexes? Prints numbers; asserts nothing.
+
+A QTimer asks to tick every 10 ms on the main thread and the gaps between ticks are recorded while the
+real window indexes ``--count`` new photos (shapes scenes rendered beforehand), with a search typed every
+``--search-every`` seconds and the results grid showing thumbnails, as a user would. A gap well over
+10 ms is time the window could not repaint or react. Target: the longest gap under 100 ms.
+
+    python benchmarks/ui_freeze.py [--count 1000] [--model shapes-tiny] [--platform offscreen]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def render_photos(folder: Path, count: int, seed: int = 3) -> None:
+    from desktop.shapes.render import Style, random_style, render
+    from desktop.shapes.world import random_scene
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    for i in range(count):
+        style = random_style(rng)
+        img = render(random_scene(rng), rng, Style(canvas=style.canvas, noise=style.noise))
+        img.save(folder / f"photo-{i:05d}.jpg", quality=90)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--count", type=int, default=1000)
+    ap.add_argument("--model", default="shapes-tiny")
+    ap.add_argument("--platform", default="offscreen", help="Qt platform plugin (offscreen, xcb, ...)")
+    ap.add_argument("--search-every", type=float, default=0.5)
+    ap.add_argument("--timeout", type=float, default=900)
+    args = ap.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", args.platform)
+    os.environ.setdefault("REFRAME_OFFLINE", "1")
+    if args.model.startswith("test-"):
+        os.environ["REFRAME_TEST_MODELS"] = "1"
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.gui.session import READY, Session
+    from desktop.gui.window import MainWindow
+
+    with tempfile.TemporaryDirectory(prefix="reframe-freeze-") as tmp:
+        photos = Path(tmp) / "photos"
+        t0 = time.perf_counter()
+        render_photos(photos, args.count)
+        print(f"rendered {args.count} photos in {time.perf_counter() - t0:.1f} s")
+
+        app = QApplication.instance() or QApplication([sys.argv[0]])
+        session = Session.open(Path(tmp) / "library", args.model)
+        window = MainWindow(session)
+        window.resize(1200, 800)
+        window.show()
+        session.start()
+        # Let the model load first: loading is not indexing, and its stall (if any) is reported apart.
+        load_gaps = run_ticks(app, lambda: session.model_state == READY or session.model_state == "unavailable", 120)
+        print(
+            f"model {args.model} {session.model_state} on {session.device}; longest gap while loading "
+            f"{max(load_gaps, default=0) * 1000:.0f} ms"
+        )
+        if session.model_state != READY:
+            return 1
+
+        idle_end = time.perf_counter() + 3
+        idle = run_ticks(app, lambda: time.perf_counter() > idle_end, 10)
+        print(f"idle window for 3 s (machine noise): longest gap {max(idle) * 1000:.0f} ms")
+
+        words = ["a red circle", "a blue square", "two shapes on black", "a star", "a green triangle"]
+        typed = QTimer()
+        typed.setInterval(int(args.search_every * 1000))
+        typed.timeout.connect(lambda: window.search_bar.set_query(random.choice(words)))
+        typed.start()
+        started = time.perf_counter()
+        session.add_root(photos)
+
+        def finished() -> bool:
+            return session.library_size >= args.count and not session.indexer.busy
+
+        gaps = run_ticks(app, finished, args.timeout, trace=lambda: session.indexer.last_progress)
+        typed.stop()
+        took = time.perf_counter() - started
+        window.shutdown()
+        window.close()
+
+    gaps_ms = sorted(g * 1000 for g in gaps)
+    print(
+        f"indexed {args.count} photos in {took:.1f} s with the window up "
+        f"({args.count / took:.0f} photos/s), {len(gaps_ms)} ticks of 10 ms"
+    )
+    print(
+        f"main-thread gap: max {gaps_ms[-1]:.0f} ms, p99 {gaps_ms[int(len(gaps_ms) * 0.99)]:.0f} ms, "
+        f"median {statistics.median(gaps_ms):.0f} ms; gaps > 50 ms: {sum(g > 50 for g in gaps_ms)}, "
+        f"> 100 ms: {sum(g > 100 for g in gaps_ms)}"
+    )
+    print("target: max < 100 ms —", "met" if gaps_ms[-1] < 100 else "NOT met")
+    return 0
+
+
+def run_ticks(app: object, until: object, timeout: float, trace: object = None) -> list[float]:
+    """Run the event loop with a 10 ms timer until ``until()``; return the gaps between ticks (s).
+    With ``trace``, print what ``trace()`` says at each gap over 50 ms."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+    loop = QEventLoop()
+    deadline = time.perf_counter() + timeout
+
+    def tick() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        if trace is not None and now - last[0] > 0.05:
+            print(f"  gap {(now - last[0]) * 1000:.0f} ms during {trace()}")  # type: ignore[operator]
+        last[0] = now
+        if until() or now > deadline:  # type: ignore[operator]
+            loop.quit()
+
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(tick)
+    timer.start()
+    loop.exec()
+    timer.stop()
+    return gaps
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
