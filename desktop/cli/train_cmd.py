@@ -27,6 +27,12 @@ def register(sub: argparse._SubParsersAction, common: Callable[[argparse.Argumen
     src = p.add_mutually_exclusive_group()
     src.add_argument("--shapes", action="store_true", help="generated shapes-world triplets (default)")
     src.add_argument("--cirr-annotations", metavar="FILE", help="CIRR captions file (cap.rc2.<split>.json)")
+    src.add_argument("--text-only", action="store_true", help="from generated caption triplets alone (no images)")
+    p.add_argument(
+        "--bridge",
+        choices=("none", "noise", "meanshift"),
+        help="text-only: how captions stand in for photos (default: meanshift if photos are indexed, else noise)",
+    )
     p.add_argument("--cirr-splits", metavar="FILE", help="CIRR image split file (split.rc2.<split>.json)")
     p.add_argument("--cirr-images", metavar="DIR", help="folder with the CIRR images")
     p.add_argument("--refs", type=int, default=10_000, help="shapes: reference scenes (4 edits each)")
@@ -79,6 +85,8 @@ def _combiner_out(args: argparse.Namespace, lib) -> Path:
 
 
 def cmd_train_combiner(args: argparse.Namespace) -> int:
+    if args.text_only:
+        return _train_text_only(args)
     from desktop.compose.train import DEFAULT_LR, train_combiner
     from desktop.compose.weights import save_combiner
 
@@ -134,6 +142,33 @@ def cmd_train_combiner(args: argparse.Namespace) -> int:
         out.with_suffix(".ckpt").unlink(missing_ok=True)
         lib.reload_combiner()
         print(f"wrote {out}")
+    return 0
+
+
+def _train_text_only(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from desktop.compose.textonly import TextOnlyConfig, train_for_library
+
+    bar = tqdm(unit="text", desc="encoding captions", file=sys.stderr, disable=not sys.stderr.isatty())
+
+    def progress(stage: str, done: int, total: int, metrics: dict | None) -> None:
+        if stage == "encoding":
+            bar.total = total
+            bar.update(done - bar.n)
+        elif metrics is not None:
+            bar.close()
+            shown = {k: round(v, 3) for k, v in metrics.items() if k in ("loss", "recall@1", "recall@10")}
+            print(f"epoch {done}/{total}: {shown}", file=sys.stderr)
+
+    cfg = TextOnlyConfig(
+        epochs=args.epochs, batch_size=args.batch_size, lr=args.lr or 1e-3, seed=args.seed,
+        proj_dim=args.proj_dim, hidden_dim=args.hidden_dim,
+    )  # fmt: skip
+    with open_library(args) as lib:
+        path = train_for_library(lib, bridge=args.bridge, refs=args.refs, config=cfg, out=args.out, progress=progress)
+    bar.close()
+    print(f"wrote {path}")
     return 0
 
 
