@@ -78,6 +78,7 @@ class ResultsView(QListView):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._model.set_pixel_ratio(self.devicePixelRatioF())  # follows the window between screens
         self._fit_grid()
 
     def current_hit(self) -> Hit | None:

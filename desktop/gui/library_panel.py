@@ -177,6 +177,7 @@ class LibraryPanel(QWidget):
         for root_id in set(self.rows) - seen:
             self.rows.pop(root_id).deleteLater()
         self.empty.setVisible(not self.rows)
+        self.pause_button.setEnabled(bool(self.rows) or self.session.indexer.state == PAUSED)
 
     def choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Add a folder of photos", str(Path.home()))

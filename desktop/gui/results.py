@@ -31,6 +31,7 @@ class ResultsModel(QAbstractListModel):
         self._hits: list[Hit] = []
         self._rows: dict[str, list[int]] = {}
         self._size = size
+        self._scale = 1.0  # device pixels per logical pixel: thumbnails are made sharp for the screen
         self._placeholder = placeholder(size)
         self._broken = placeholder(size, broken=True)
         loader.ready.connect(self._on_ready)
@@ -60,14 +61,24 @@ class ResultsModel(QAbstractListModel):
     def thumbnail_size(self) -> int:
         return self._size
 
-    def set_thumbnail_size(self, size: int) -> None:
-        if size == self._size:
+    def set_thumbnail_size(self, size: int, *, force: bool = False) -> None:
+        if size == self._size and not force:
             return
         self._size = size
         self._placeholder = placeholder(size)
         self._broken = placeholder(size, broken=True)
         if self._hits:
             self.dataChanged.emit(self.index(0), self.index(len(self._hits) - 1), [Qt.ItemDataRole.DecorationRole])
+
+    def set_pixel_ratio(self, ratio: float) -> None:
+        ratio = max(1.0, ratio)
+        if ratio != self._scale:
+            self._scale = ratio
+            self.set_thumbnail_size(self._size, force=True)
+
+    @property
+    def _load_size(self) -> int:
+        return round(self._size * self._scale)
 
     # -- QAbstractListModel -------------------------------------------------------------------------
 
@@ -83,7 +94,7 @@ class ResultsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DecorationRole:
             return self._picture(hit.path)
         if role == Qt.ItemDataRole.ToolTipRole:
-            reason = self._loader.error(hit.path, self._size)
+            reason = self._loader.error(hit.path, self._load_size)
             extra = f"<br><i>{_escape(reason)}</i>" if reason else ""
             return f"{_escape(hit.path)}<br>score {hit.score:.3f}{extra}"
         if role == HitRole:
@@ -113,13 +124,13 @@ class ResultsModel(QAbstractListModel):
     # -- thumbnails ---------------------------------------------------------------------------------
 
     def _picture(self, path: str) -> QPixmap:
-        pm = self._loader.pixmap(path, self._size)
+        pm = self._loader.pixmap(path, self._load_size)
         if pm is not None:
             return pm
-        return self._broken if self._loader.error(path, self._size) else self._placeholder
+        return self._broken if self._loader.error(path, self._load_size) else self._placeholder
 
     def _on_ready(self, path: str, size: int) -> None:
-        if size != self._size:
+        if size != self._load_size:
             return
         for row in self._rows.get(path, ()):
             idx = self.index(row)

@@ -8,6 +8,16 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from desktop.gui.widgets import GAP, heading, muted
 
 
+def centred(widget: QWidget) -> QHBoxLayout:
+    """``widget`` centred in a row. (Adding a word-wrapped label with an alignment flag instead would lose
+    its height-for-width and clip the text.)"""
+    row = QHBoxLayout()
+    row.addStretch(1)
+    row.addWidget(widget)
+    row.addStretch(1)
+    return row
+
+
 class WelcomePanel(QWidget):
     """First run: ask for folders (or offer the demo)."""
 
@@ -49,7 +59,7 @@ class WelcomePanel(QWidget):
         layout.setSpacing(GAP * 2)
         layout.addStretch(2)
         layout.addWidget(title)
-        layout.addWidget(text, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(centred(text))
         layout.addLayout(buttons)
         layout.addWidget(hint)
         layout.addStretch(3)
@@ -71,7 +81,7 @@ class EmptyState(QWidget):
         layout.setSpacing(GAP)
         layout.addStretch(2)
         layout.addWidget(self.title)
-        layout.addWidget(self.detail, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(centred(self.detail))
         layout.addStretch(3)
 
     def show_text(self, title: str, detail: str = "") -> None:

@@ -118,3 +118,18 @@ def test_remove_a_folder(qtbot: QtBot, tmp_path: Path, make_window: WindowFactor
     remove.click()
     qtbot.waitUntil(lambda: len(panel.rows) == 1, timeout=10_000)
     assert window.session.library_size == 2
+
+
+def test_a_burst_of_new_files_is_absorbed_in_a_few_runs(
+    qtbot: QtBot, tmp_path: Path, make_window: WindowFactory
+) -> None:
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    window = make_window(roots=(photos,), watch=True)
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: window.session.watch_modes.get(str(photos)) == "watching", timeout=10_000)
+    runs: list[object] = []
+    window.session.indexer.finished.connect(runs.append)
+    random_photos(photos, 400, seed=9)  # a card reader emptying into the folder
+    qtbot.waitUntil(lambda: window.session.library_size == 400 and not window.session.indexer.busy, timeout=60_000)
+    assert len(runs) <= 8  # merged batches, not one run per file
