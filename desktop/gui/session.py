@@ -185,10 +185,13 @@ class Session(QObject):
         )
 
     def _model_failed(self, exc: BaseException) -> None:
-        if isinstance(exc, ModelUnavailable):
-            self._set_unavailable(exc)
-        else:
-            self._fail(exc)
+        if not isinstance(exc, ModelUnavailable):  # a bug or a broken install: still "no model", with the why
+            _log.error("loading the model failed", exc_info=(type(exc), exc, exc.__traceback__))
+            exc = ModelUnavailable(
+                f"The model {self.model_name} could not be loaded: {type(exc).__name__}: {exc}",
+                hint=f"The details are in the log, in {self.library.paths.logs if self.library else 'the library'}.",
+            )
+        self._set_unavailable(exc)
 
     def _set_unavailable(self, exc: ModelUnavailable) -> None:
         if self._closed or self.model_state == UNAVAILABLE:

@@ -42,13 +42,16 @@ def test_offline_hub_model_opens_the_dialog(qtbot: QtBot, tmp_path: Path, make_w
     assert window.stack.currentWidget() is window.empty
     assert "not available" in window.empty.title.text()
 
-    reopened: list[dict[str, object]] = []
-    window.session.reopen = lambda **kw: reopened.append(kw)  # type: ignore[method-assign]
+    # Choosing a file reopens the library with it; a file that is not the model's weights says so.
     weights = tmp_path / "open_clip_pytorch_model.bin"
-    weights.write_bytes(b"weights")
-    dialog.choose_weights(str(weights))
-    assert reopened == [{"weights": weights}]
+    weights.write_bytes(b"not a checkpoint")
+    with qtbot.waitSignal(window.session.reopened, timeout=30_000):
+        dialog.choose_weights(str(weights))
     assert not dialog.isVisible()
+    qtbot.waitUntil(lambda: window.model_dialog is not dialog and window.model_dialog.isVisible(), timeout=60_000)
+    assert str(weights) in window.model_dialog.error.message
+    assert window.session.model_state == UNAVAILABLE
+    assert len(window.library_panel.rows) == 1
 
 
 def test_reopen_with_a_weights_file_reloads_the_library(
