@@ -9,8 +9,9 @@ the reference captions are made to look more like image features first, by a **b
 - ``"noise"``: Gaussian noise on each reference feature, of norm ``noise`` x its norm (LinCIR adds noise
   so that the Combiner cannot rely on details of text features that image features lack);
 - ``"meanshift"``: the modality gap removed on average: ``mean(image features) - mean(text features)`` is
-  added to the references and the targets. The image mean comes from the user's indexed photos (the
-  catalog), or for the shapes world from rendered scenes.
+  added to the references and the targets, then the references get the same noise as above (``noise=0``
+  for the shift alone). The image mean comes from the user's indexed photos (the catalog), or for the
+  shapes world from rendered scenes.
 
 Caption features are encoded once per distinct text, in batches, into a cache file that survives an
 interruption; training resumes from its checkpoint. The weights get a card that says how they were made.
@@ -72,15 +73,15 @@ class Bridge:
         """(n, d) reference and target caption features -> what the Combiner trains on (new arrays)."""
         ref = np.array(ref, dtype=np.float32)
         tgt = np.array(tgt, dtype=np.float32)
-        if self.kind == "noise" and self.noise > 0:
+        if self.kind == "meanshift":
+            shift = self.shift(ref, tgt)
+            ref += shift
+            tgt += shift
+        if self.kind != "none" and self.noise > 0:
             rng = np.random.default_rng(seed)
             eps = rng.standard_normal(ref.shape, dtype=np.float32)
             scale = self.noise * np.linalg.norm(ref, axis=1, keepdims=True) / np.sqrt(ref.shape[1])
             ref += scale * eps
-        elif self.kind == "meanshift":
-            shift = self.shift(ref, tgt)
-            ref += shift
-            tgt += shift
         return ref, tgt
 
     def shift(self, ref: np.ndarray, tgt: np.ndarray) -> np.ndarray:
@@ -93,7 +94,7 @@ class Bridge:
 
     def describe(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind}
-        if self.kind == "noise":
+        if self.kind != "none":
             out["noise"] = self.noise
         if self.image_mean is not None and self.kind == "meanshift":
             out["image_mean_norm"] = round(float(np.linalg.norm(self.image_mean)), 4)
