@@ -7,8 +7,8 @@ open_clip import and run, the catalog, the vector index and the image decoders w
    and its Combiner, the torch build and the device the app would use (the same choice the app makes);
 2. builds a small demo library of shapes scenes in a temporary folder (:mod:`desktop.shapes.demo`) and
    indexes it with ``shapes-tiny`` through :class:`desktop.library.Library`, as the app does;
-3. a text query (``"a red circle"``): the top results must show red circles, read back from the demo's
-   ``captions.json`` (the search itself never reads it);
+3. a text query (``"a red circle"``): the first result and at least 2 of the top 3 must show red circles,
+   read back from the demo's ``captions.json`` (the search itself never reads it);
 4. an image query: a re-encoded, resized copy of one library photo, kept outside the library, must find
    that photo first;
 5. a composed query (reference image + ``"make the square red"``): the top result must be the planted
@@ -170,7 +170,9 @@ def check_search(report: Report, root: Path, count: int, device: str | None) -> 
         hits = lib.search(TEXT_QUERY, None, k=5).hits
         shown = [demo.caption_of(h.path) for h in hits]
         good = sum("red circle" in c for c in shown[:k])
-        ok = k > 0 and good == k
+        # The first must be a red circle and most of the top 3: strict enough to catch a broken model or
+        # preprocessing, loose enough that a last-digit difference between CPUs cannot fail a release.
+        ok = k > 0 and bool(shown) and "red circle" in shown[0] and good >= k - (k // 3)
         all_ok &= report.add(
             "text search",
             ok,
@@ -290,6 +292,8 @@ def run(
     keep: bool = False,
     write: Callable[[str], None] | None = None,
 ) -> int:
+    if count < 20:
+        raise ValueError("the self-test needs at least 20 demo photos")
     write = write or _writer()
     report = Report(write)
     started = time.perf_counter()
