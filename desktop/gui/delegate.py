@@ -34,7 +34,6 @@ class ThumbnailDelegate(QStyledItemDelegate):
         hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         cell = rect.adjusted(2, 2, -2, -2)
         if selected or hovered:
             colour = QColor(pal.color(QPalette.ColorRole.Highlight))
@@ -45,9 +44,14 @@ class ThumbnailDelegate(QStyledItemDelegate):
         box = QRect(rect.x() + (rect.width() - self.box) // 2, rect.y() + PAD, self.box, self.box)
         pm = index.data(Qt.ItemDataRole.DecorationRole)
         if isinstance(pm, QPixmap) and not pm.isNull():
-            ratio = pm.devicePixelRatio() or 1.0
+            # Thumbnails arrive sized for the box in device pixels, so this is normally a plain copy.
+            ratio = pm.devicePixelRatio()
+            if ratio == 1.0 and option.widget is not None:
+                ratio = option.widget.devicePixelRatioF()
             w, h = pm.width() / ratio, pm.height() / ratio
             scale = min(box.width() / w, box.height() / h)
+            if abs(scale - 1.0) > 0.01:  # only while a new thumbnail size is on its way
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             tw, th = round(w * scale), round(h * scale)
             target = QRect(box.x() + (box.width() - tw) // 2, box.y() + (box.height() - th) // 2, tw, th)
             painter.drawPixmap(target, pm)

@@ -66,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         taken: list[bool] = []
 
         def snap(p: IndexProgress) -> None:
-            if not taken and p.phase == "encoding" and p.total and 0.4 <= p.done / p.total <= 0.8:
+            halfway = p.phase == "encoding" and p.total and 0.35 <= p.done / p.total <= 0.85
+            if not taken and halfway and window.results.rowCount() > 0:  # with the first results in
                 taken.append(True)
                 QTimer.singleShot(40, lambda: window.grab().save(str(out / "indexing.png")))
 

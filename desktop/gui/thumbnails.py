@@ -9,6 +9,7 @@ main thread, where a small LRU keeps the recent ones.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict, deque
 
@@ -33,11 +34,14 @@ class ThumbnailLoader(QObject):
     _loaded = Signal(str, int, QImage)
     _broken = Signal(str, int, str)
 
-    def __init__(self, cache: ThumbnailCache, *, threads: int = 2, backlog: int = 300, keep: int = 800) -> None:
+    def __init__(
+        self, cache: ThumbnailCache, *, threads: int | None = None, backlog: int = 300, keep: int = 800
+    ) -> None:
         super().__init__()
         self.cache = cache
         self.pool = QThreadPool()
-        self.pool.setMaxThreadCount(threads)
+        # Half the cores, 1 to 4: thumbnails must not starve the window's thread or the indexer.
+        self.pool.setMaxThreadCount(threads or max(1, min(4, (os.cpu_count() or 2) // 2)))
         self._stack: deque[Key] = deque()
         self._queued: set[Key] = set()
         self._lock = threading.Lock()
@@ -105,6 +109,10 @@ class ThumbnailLoader(QObject):
             image = QImage(str(file))
             if image.isNull():
                 raise ImageError("the thumbnail could not be read")
+            if max(image.width(), image.height()) != size:  # a small photo: fit it to the box here, once,
+                image = image.scaled(  # so that painting it is a plain copy on the main thread
+                    size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+                )
             self._loaded.emit(path, size, image)
         except ImageError as exc:
             self._broken.emit(path, size, exc.message)

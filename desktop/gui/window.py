@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget, QVBoxLayou
 
 from desktop.errors import ModelUnavailable, ReframeError
 from desktop.gui.grid import ResultsView
+from desktop.gui.indexer import INDEXING
 from desktop.gui.library_panel import LibraryPanel
 from desktop.gui.model_dialog import ModelUnavailableDialog
 from desktop.gui.preview import PreviewDialog
@@ -130,6 +131,7 @@ class MainWindow(QMainWindow):
         s.contentChanged.connect(s.rerun)
         s.modelUnavailable.connect(self.show_model_unavailable)
         s.modelStateChanged.connect(lambda _: self.update_view())
+        s.indexer.stateChanged.connect(lambda _: self.update_view())
         s.demoReady.connect(self.prefill_demo)
 
     # -- searching ----------------------------------------------------------------------------------
@@ -201,6 +203,8 @@ class MainWindow(QMainWindow):
                     "Describe a photo, drop a photo in the box at the top left to find similar ones, or do both "
                     "to find a photo like it but changed.",
                 )
+            elif self._last_result is not None and s.indexer.state == INDEXING:
+                self.empty.show_text("Still indexing…", "Results appear here as your photos are indexed.")
             elif self._last_result is not None and s.library_size == 0:
                 self.empty.show_text("Nothing indexed yet", "Results appear as your folders are indexed.")
             elif self._last_result is not None:
