@@ -32,8 +32,9 @@ def shapes_library(tmp_path_factory: pytest.TempPathFactory) -> tuple[Library, d
         Scene("white", (Obj("square", "blue", "large", "center"),)),  # the reference's own scene
         Scene("white", (Obj("square", "red", "small", "center"),)),  # wrong size
     ]
-    for i in range(6):  # red circles among other things
-        planted.append(Scene(rng.choice(["white", "gray", "beige", "black"]), (Obj("circle", "red", rng.choice(["small", "large"]), rng.choice(["left", "right", "center"])),)))  # noqa: E501
+    for _ in range(6):  # red circles among other things
+        obj = Obj("circle", "red", rng.choice(["small", "large"]), rng.choice(["left", "right", "center"]))
+        planted.append(Scene(rng.choice(["white", "gray", "beige", "black"]), (obj,)))
     everything = planted + [random_scene(rng) for _ in range(90)]
     for i, scene in enumerate(everything):
         name = f"p{i:03d}.png"
