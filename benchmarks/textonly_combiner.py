@@ -27,8 +27,6 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 if __package__ in (None, ""):  # run as a file: make ``benchmarks`` and ``desktop`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -44,7 +42,7 @@ SHAPES_COMBINER = REPO / "resources" / "models" / "shapes-tiny" / "combiner.safe
 def shapes_part(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
-    from desktop.compose.textonly import TextOnlyConfig, caption_source, image_mean_from_shapes, train_text_only
+    from desktop.compose.textonly import TextOnlyConfig, caption_source, image_stats_from_shapes, train_text_only
     from desktop.compose.weights import load_combiner, save_combiner
     from desktop.models.loader import load_encoder
     from desktop.paths import LibraryPaths
@@ -68,11 +66,11 @@ def shapes_part(args: argparse.Namespace) -> dict[str, Any]:
     notes["eval_seconds"] = round(time.perf_counter() - t, 1)
     print(f"sum R@1 {methods['sum']['overall']['R@1']:.3f}", flush=True)
 
-    image_mean = image_mean_from_shapes(enc)
+    image_stats = image_stats_from_shapes(enc)
     train, val, source = caption_source("shapes-tiny", args.refs, 0)
     config = TextOnlyConfig(epochs=args.epochs, lr=args.lr)
     runs: dict[str, Any] = {}
-    for label, bridge in _bridges(args, image_mean):
+    for label, bridge in _bridges(args, image_stats):
         t = time.perf_counter()
         combiner, card = train_text_only(enc, train, bridge, config=config, val=val)
         result = evaluate_composed(enc, combiner, bench)["methods"]["combiner"]
@@ -102,15 +100,16 @@ def shapes_part(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _bridges(args: argparse.Namespace, image_mean: np.ndarray) -> list[tuple[str, Any]]:
+def _bridges(args: argparse.Namespace, image_stats: Any) -> list[tuple[str, Any]]:
+    """``kind[:noise]`` items of ``--bridges`` -> (label, Bridge); no noise given: the bridge's default."""
     from desktop.compose.textonly import Bridge
 
     out = []
-    for name in args.bridges.split(","):
-        kind, _, sigma = name.strip().partition(":")
-        noise = float(sigma) if sigma else 0.0
-        label = kind if not noise else f"{kind} σ={noise:g}"
-        out.append((label, Bridge(kind, noise=noise, image_mean=image_mean if kind == "meanshift" else None)))
+    for item in args.bridges.split(","):
+        kind, _, sigma = item.strip().partition(":")
+        needs_images = kind in ("meanshift", "coral")
+        bridge = Bridge(kind, noise=float(sigma) if sigma else None, image=image_stats if needs_images else None)
+        out.append((kind if not bridge.sigma else f"{kind} σ={bridge.sigma:g}", bridge))
     return out
 
 
@@ -271,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--refs", type=int, default=5000, help="shapes: reference captions (4 edits each)")
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--lr", type=float, default=1e-3)
-    ap.add_argument("--bridges", default="none,noise:1.5,meanshift,meanshift:1.5", help="kind[:noise],...")
+    ap.add_argument("--bridges", default="none,noise,meanshift:0,meanshift,coral", help="kind[:noise],...")
     ap.add_argument("--vit-refs", type=int, default=5000, help="vit: phrasebook references (4 edits each)")
     ap.add_argument("--vit-epochs", type=int, default=3)
     ap.add_argument("--vit-batch", type=int, default=64, help="vit: captions per text-encoder batch")

@@ -30,8 +30,8 @@ def register(sub: argparse._SubParsersAction, common: Callable[[argparse.Argumen
     src.add_argument("--text-only", action="store_true", help="from generated caption triplets alone (no images)")
     p.add_argument(
         "--bridge",
-        choices=("none", "noise", "meanshift"),
-        help="text-only: how captions stand in for photos (default: meanshift if photos are indexed, else noise)",
+        choices=("none", "noise", "meanshift", "coral"),
+        help="text-only: how captions stand in for photos (default: coral if photos are indexed, else noise)",
     )
     p.add_argument("--cirr-splits", metavar="FILE", help="CIRR image split file (split.rc2.<split>.json)")
     p.add_argument("--cirr-images", metavar="DIR", help="folder with the CIRR images")

@@ -9,9 +9,15 @@ the reference captions are made to look more like image features first, by a **b
 - ``"noise"``: Gaussian noise on each reference feature, of norm ``noise`` x its norm (LinCIR adds noise
   so that the Combiner cannot rely on details of text features that image features lack);
 - ``"meanshift"``: the modality gap removed on average: ``mean(image features) - mean(text features)`` is
-  added to the references and the targets, then the references get the same noise as above (``noise=0``
-  for the shift alone). The image mean comes from the user's indexed photos (the catalog), or for the
-  shapes world from rendered scenes.
+  added to the references and the targets;
+- ``"coral"``: the gap removed up to second order (CORAL, Sun et al. 2016): caption features are
+  whitened with their own covariance and coloured with that of image features, and get the image mean.
+
+The bridges that need image statistics estimate them from the user's indexed photos (the catalog), or for
+the shapes world from rendered scenes. Any bridge but "none" may add noise on top (``noise``, with a
+default per bridge). On shapes-tiny the caption and image features of a scene differ by far more than
+noise covers (image features have about twice the spread), and "coral" is what brings a text-trained
+Combiner near an image-trained one; see benchmarks/textonly_combiner.py.
 
 Caption features are encoded once per distinct text, in batches, into a cache file that survives an
 interruption; training resumes from its checkpoint. The weights get a card that says how they were made.
@@ -37,11 +43,14 @@ from desktop.compose.phrasebook import CaptionTriplet
 from desktop.errors import UsageError
 from desktop.models.encoder import Encoder
 
-BRIDGES: tuple[str, ...] = ("none", "noise", "meanshift")
-#: Noise norm relative to the feature norm, tuned on shapes-tiny (benchmarks/textonly_combiner.py).
-DEFAULT_NOISE = 0.5
-#: Fewer indexed photos than this give too rough a mean for the mean-shift bridge.
-MIN_IMAGES_FOR_MEAN = 32
+BRIDGES: tuple[str, ...] = ("none", "noise", "meanshift", "coral")
+#: Noise on the references (norm relative to the feature norm) per bridge, tuned on shapes-tiny
+#: (benchmarks/textonly_combiner.py).
+DEFAULT_NOISE: dict[str, float] = {"none": 0.0, "noise": 1.5, "meanshift": 1.0, "coral": 0.0}
+#: Fewer indexed photos than this give too rough an estimate for the image-statistics bridges.
+MIN_IMAGES = 32
+#: At most this many indexed vectors are read to estimate them.
+MAX_IMAGES = 20_000
 CACHE_FORMAT = "reframe-caption-cache-1"
 
 #: ``progress(stage, done, total, metrics)``: stage "encoding" (texts) or "training" (epochs).
@@ -53,75 +62,129 @@ CancelFlag = Callable[[], bool] | threading.Event
 
 
 @dataclass(frozen=True)
+class FeatureStats:
+    """Mean and covariance of raw features (of the user's photos, or of captions)."""
+
+    mean: np.ndarray  # (d,)
+    cov: np.ndarray  # (d, d)
+    count: int
+
+    @classmethod
+    def of(cls, feats: np.ndarray) -> FeatureStats:
+        x = np.asarray(feats, dtype=np.float64)
+        if x.ndim != 2 or len(x) < 2:
+            raise ValueError(f"need at least two (n, d) feature rows, got shape {x.shape}")
+        return cls(x.mean(axis=0).astype(np.float32), np.cov(x, rowvar=False).astype(np.float32), len(x))
+
+    def shrunk_cov(self) -> np.ndarray:
+        """The covariance pulled towards its mean variance, the more so the fewer samples per dimension."""
+        d = len(self.mean)
+        shrink = max(0.05, d / (self.count + d))
+        c = self.cov.astype(np.float64)
+        return (1 - shrink) * c + shrink * (np.trace(c) / d) * np.eye(d)
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(path, mean=self.mean, cov=self.cov, count=np.array(self.count))
+
+    @classmethod
+    def load(cls, path: Path) -> FeatureStats:
+        with np.load(path, allow_pickle=False) as f:
+            return cls(f["mean"], f["cov"], int(f["count"]))
+
+
+@dataclass(frozen=True)
 class Bridge:
-    """How caption features are made to stand in for image features."""
+    """How caption features are made to stand in for image features (see the module docstring).
+
+    ``image``: statistics of raw image features ("meanshift", "coral"); ``text``: those of caption
+    features (default: of the distinct captions being bridged); ``noise``: default per kind.
+    """
 
     kind: str = "noise"
-    noise: float = DEFAULT_NOISE  # "noise": noise norm / feature norm
-    image_mean: np.ndarray | None = None  # "meanshift": mean raw image feature
-    text_mean: np.ndarray | None = None  # "meanshift": mean raw caption feature (default: of the captions)
+    noise: float | None = None
+    image: FeatureStats | None = None
+    text: FeatureStats | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in BRIDGES:
             raise UsageError(f"Unknown bridge {self.kind!r}.", hint=f"Use one of: {', '.join(BRIDGES)}.")
-        if self.kind == "meanshift" and self.image_mean is None:
-            raise UsageError("The mean-shift bridge needs the mean image feature (index some photos first).")
-        if self.noise < 0:
+        if self.kind in ("meanshift", "coral") and self.image is None:
+            raise UsageError(f"The {self.kind} bridge needs statistics of image features (index some photos first).")
+        if self.noise is None:
+            object.__setattr__(self, "noise", DEFAULT_NOISE[self.kind])
+        if self.sigma < 0:
             raise UsageError(f"noise must be >= 0, got {self.noise}")
+
+    @property
+    def sigma(self) -> float:
+        return float(self.noise or 0.0)
 
     def apply(self, ref: np.ndarray, tgt: np.ndarray, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """(n, d) reference and target caption features -> what the Combiner trains on (new arrays)."""
         ref = np.array(ref, dtype=np.float32)
         tgt = np.array(tgt, dtype=np.float32)
-        if self.kind == "meanshift":
-            shift = self.shift(ref, tgt)
-            ref += shift
-            tgt += shift
-        if self.kind != "none" and self.noise > 0:
+        if self.kind in ("meanshift", "coral"):
+            mapping = self.mapping(ref, tgt)
+            ref, tgt = mapping(ref), mapping(tgt)
+        if self.kind != "none" and self.sigma > 0:
             rng = np.random.default_rng(seed)
             eps = rng.standard_normal(ref.shape, dtype=np.float32)
-            scale = self.noise * np.linalg.norm(ref, axis=1, keepdims=True) / np.sqrt(ref.shape[1])
-            ref += scale * eps
+            ref += self.sigma * np.linalg.norm(ref, axis=1, keepdims=True) / np.sqrt(ref.shape[1]) * eps
         return ref, tgt
 
-    def shift(self, ref: np.ndarray, tgt: np.ndarray) -> np.ndarray:
-        """``mean(image) - mean(text)``; the text mean defaults to that of the distinct captions given."""
-        assert self.image_mean is not None
-        text_mean = self.text_mean
-        if text_mean is None:
-            text_mean = np.unique(np.concatenate([ref, tgt]), axis=0).mean(axis=0)
-        return (np.asarray(self.image_mean, np.float32) - np.asarray(text_mean, np.float32)).astype(np.float32)
+    def mapping(self, ref: np.ndarray, tgt: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        """The map from caption features to image-like ones: a shift ("meanshift") or an affine map
+        that gives captions the mean and covariance of images ("coral", Sun et al. 2016)."""
+        assert self.image is not None
+        text = self.text or FeatureStats.of(np.unique(np.concatenate([ref, tgt]), axis=0))
+        mu_t, mu_i = text.mean.astype(np.float32), self.image.mean.astype(np.float32)
+        if self.kind == "meanshift":
+            shift = mu_i - mu_t
+            return lambda x: (x + shift).astype(np.float32)
+        a = (_sqrtm(text.shrunk_cov(), inverse=True) @ _sqrtm(self.image.shrunk_cov())).astype(np.float32)
+        return lambda x: ((x - mu_t) @ a + mu_i).astype(np.float32)
 
     def describe(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"kind": self.kind}
-        if self.kind != "none":
-            out["noise"] = self.noise
-        if self.image_mean is not None and self.kind == "meanshift":
-            out["image_mean_norm"] = round(float(np.linalg.norm(self.image_mean)), 4)
+        out: dict[str, Any] = {"kind": self.kind, "noise": self.sigma}
+        if self.image is not None and self.kind in ("meanshift", "coral"):
+            out["image_count"] = self.image.count
+            out["image_mean_norm"] = round(float(np.linalg.norm(self.image.mean)), 4)
         return out
 
 
-def image_mean_from_catalog(catalog: Any, model: str, *, minimum: int | None = None) -> np.ndarray:
-    """The mean raw vector of ``model`` over the photos indexed in ``catalog`` (a :class:`Catalog`)."""
-    minimum = MIN_IMAGES_FOR_MEAN if minimum is None else minimum
-    _, vecs = catalog.vectors(model)
-    if len(vecs) < minimum:
+def _sqrtm(c: np.ndarray, *, inverse: bool = False) -> np.ndarray:
+    w, v = np.linalg.eigh(c)
+    w = np.maximum(w, 1e-6 * w.max())
+    return (v * w ** (-0.5 if inverse else 0.5)) @ v.T
+
+
+def image_stats_from_catalog(catalog: Any, model: str, *, minimum: int | None = None) -> FeatureStats:
+    """Statistics of ``model``'s raw vectors of the photos indexed in ``catalog`` (a :class:`Catalog`);
+    a seeded sample of :data:`MAX_IMAGES` of them in a large library."""
+    minimum = MIN_IMAGES if minimum is None else minimum
+    ids = catalog.ids_with_vectors(model)
+    if len(ids) < minimum:
         raise UsageError(
-            f"The mean-shift bridge needs at least {minimum} photos indexed with {model}; the library has {len(vecs)}.",
+            f"Bridging text to images needs at least {minimum} photos indexed with {model}; "
+            f"the library has {len(ids)}.",
             hint="Index some photos first, or use --bridge noise.",
         )
-    return vecs.astype(np.float64).mean(axis=0).astype(np.float32)
+    if len(ids) > MAX_IMAGES:
+        ids = np.sort(np.random.default_rng(0).choice(ids, MAX_IMAGES, replace=False))
+    _, vecs = catalog.vectors(model, ids.tolist())
+    return FeatureStats.of(vecs)
 
 
-def image_mean_from_shapes(encoder: Encoder, n: int = 512, seed: int = 777) -> np.ndarray:
-    """The mean raw image feature of ``n`` rendered random shapes scenes (for shapes-tiny)."""
+def image_stats_from_shapes(encoder: Encoder, n: int = 1000, seed: int = 777) -> FeatureStats:
+    """Statistics of the raw image features of ``n`` rendered random shapes scenes (for shapes-tiny)."""
     import random
 
     from desktop.shapes.composed import encode_scenes
     from desktop.shapes.world import random_scene
 
     rng = random.Random(seed)
-    return encode_scenes(encoder, [random_scene(rng) for _ in range(n)], seed).mean(axis=0)
+    return FeatureStats.of(encode_scenes(encoder, [random_scene(rng) for _ in range(n)], seed))
 
 
 # ---------------------------------------------------------------------------------- caption features
@@ -365,30 +428,29 @@ def caption_source(model_name: str, refs: int, seed: int = 0) -> tuple[list[Capt
 
 
 def library_bridge(lib: Any, kind: str | None, encoder: Encoder, work: Path | None = None) -> Bridge:
-    """The bridge ``kind`` for a library; None picks the mean shift when it can be estimated, else noise.
+    """The bridge ``kind`` for a library; None picks "coral" when the library's photos allow, else "noise".
 
-    The image mean comes from the library's indexed photos (for shapes-tiny, from rendered scenes when
-    the library has too few). It is kept in ``work`` so that a resumed run trains on the same numbers
+    Image statistics come from the library's indexed photos (for shapes-tiny, from rendered scenes when
+    the library has too few). They are kept in ``work`` so that a resumed run trains on the same numbers
     even if photos were indexed in between.
     """
-    if kind not in (None, "meanshift"):
+    if kind not in (None, "meanshift", "coral"):
         return Bridge(kind)
-    saved = work / "image_mean.npy" if work is not None else None
+    saved = work / "image_stats.npz" if work is not None else None
     if saved is not None and saved.is_file():
-        return Bridge("meanshift", image_mean=np.load(saved))
+        return Bridge(kind or "coral", image=FeatureStats.load(saved))
     try:
-        mean = image_mean_from_catalog(lib.catalog, lib.model_name)
+        stats = image_stats_from_catalog(lib.catalog, lib.model_name)
     except UsageError:
         if lib.model_name == SHAPES_MODEL:
-            mean = image_mean_from_shapes(encoder)
+            stats = image_stats_from_shapes(encoder)
         elif kind is None:
             return Bridge("noise")
         else:
             raise
     if saved is not None:
-        saved.parent.mkdir(parents=True, exist_ok=True)
-        np.save(saved, mean)
-    return Bridge("meanshift", image_mean=mean)
+        stats.save(saved)
+    return Bridge(kind or "coral", image=stats)
 
 
 def train_for_library(

@@ -13,7 +13,14 @@ from desktop.cli import main
 from desktop.compose import textonly
 from desktop.compose.combiner import Combiner
 from desktop.compose.phrasebook import photo_triplets
-from desktop.compose.textonly import Bridge, TextOnlyConfig, encode_captions, train_for_library, train_text_only
+from desktop.compose.textonly import (
+    Bridge,
+    FeatureStats,
+    TextOnlyConfig,
+    encode_captions,
+    train_for_library,
+    train_text_only,
+)
 from desktop.compose.train import TrainingCancelled
 from desktop.compose.weights import load_combiner
 from desktop.errors import UsageError
@@ -66,42 +73,77 @@ def test_noise_bridge_perturbs_references_by_the_asked_share_of_their_norm() -> 
     np.testing.assert_array_equal(r, Bridge("noise", noise=0.5).apply(ref, tgt, seed=3)[0])
     assert not np.array_equal(r, Bridge("noise", noise=0.5).apply(ref, tgt, seed=4)[0])
     np.testing.assert_array_equal(ref, _feats(400, 256))  # inputs untouched
+    assert Bridge("noise").sigma == textonly.DEFAULT_NOISE["noise"] > 0
+
+
+def _stats(mean: float, n: int = 500, d: int = 16, spread: float = 1.0, seed: int = 7) -> FeatureStats:
+    return FeatureStats.of(np.random.default_rng(seed).normal(mean, spread, size=(n, d)))
 
 
 def test_meanshift_bridge_adds_the_gap_between_the_given_means() -> None:
     ref, tgt = _feats(), _feats(seed=1)
-    image_mean, text_mean = np.full(16, 5.0, np.float32), np.full(16, 2.0, np.float32)
-    bridge = Bridge("meanshift", noise=0.0, image_mean=image_mean, text_mean=text_mean)
-    r, t = bridge.apply(ref, tgt)
-    np.testing.assert_allclose(r - ref, 3.0, atol=1e-5)
-    np.testing.assert_allclose(t - tgt, 3.0, atol=1e-5)
-    # Without a text mean, that of the captions given is used: their mean lands on the image mean.
-    r, t = Bridge("meanshift", noise=0.0, image_mean=image_mean).apply(ref, tgt)
-    np.testing.assert_allclose(np.concatenate([r, t]).mean(axis=0), image_mean, atol=1e-4)
-    assert bridge.describe()["kind"] == "meanshift"
+    image, text = _stats(5.0), _stats(2.0, seed=8)
+    r, t = Bridge("meanshift", noise=0.0, image=image, text=text).apply(ref, tgt)
+    gap = np.broadcast_to(image.mean - text.mean, ref.shape)
+    np.testing.assert_allclose(r - ref, gap, atol=1e-5)
+    np.testing.assert_allclose(t - tgt, gap, atol=1e-5)
+    # Without text statistics, those of the captions given are used: their mean lands on the image mean.
+    r, t = Bridge("meanshift", noise=0.0, image=image).apply(ref, tgt)
+    np.testing.assert_allclose(np.unique(np.concatenate([r, t]), axis=0).mean(axis=0), image.mean, atol=1e-4)
+    noisy, _ = Bridge("meanshift", noise=0.3, image=image).apply(ref, tgt)
+    assert not np.allclose(noisy, r)
+    assert Bridge("meanshift", image=image).describe() == {
+        "kind": "meanshift", "noise": textonly.DEFAULT_NOISE["meanshift"], "image_count": 500,
+        "image_mean_norm": round(float(np.linalg.norm(image.mean)), 4),
+    }  # fmt: skip
+
+
+def test_coral_bridge_gives_captions_the_image_mean_and_spread() -> None:
+    rng = np.random.default_rng(0)
+    mixing = np.eye(8) + 0.3 * rng.normal(size=(8, 8))  # correlated caption features
+    text_feats = (rng.normal(size=(3000, 8)) @ mixing + 1.0).astype(np.float32)
+    image = FeatureStats.of(rng.normal(size=(3000, 8)) * 3.0 - 2.0)
+    r, t = Bridge("coral", noise=0.0, image=image).apply(text_feats[:1500], text_feats[1500:])
+    mapped = np.concatenate([r, t])
+    np.testing.assert_allclose(mapped.mean(axis=0), image.mean, atol=0.05)
+    cov = np.cov(mapped, rowvar=False)
+    # The images' spread (near, not equal: the covariances are shrunk), and less of the captions' correlations.
+    assert abs(np.trace(cov) / np.trace(image.cov) - 1) < 0.2
+    assert _max_correlation(mapped) < 0.5 * _max_correlation(text_feats)
+
+
+def _max_correlation(x: np.ndarray) -> float:
+    c = np.corrcoef(x, rowvar=False)
+    return float(np.abs(c - np.eye(len(c))).max())
 
 
 def test_bridges_refuse_what_they_cannot_do() -> None:
-    with pytest.raises(UsageError):
-        Bridge("meanshift")  # no image mean
+    for kind in ("meanshift", "coral"):
+        with pytest.raises(UsageError):
+            Bridge(kind)  # no image statistics
     with pytest.raises(UsageError):
         Bridge("whiten")
     with pytest.raises(UsageError):
         Bridge("noise", noise=-1.0)
 
 
-def test_image_mean_needs_enough_indexed_photos() -> None:
+def test_image_statistics_need_enough_indexed_photos() -> None:
     class FakeCatalog:
         def __init__(self, n: int) -> None:
-            self.vecs = np.arange(n * 4, dtype=np.float32).reshape(n, 4)
+            self.vecs = np.random.default_rng(n).normal(size=(n, 4)).astype(np.float32)
 
-        def vectors(self, model: str) -> tuple[np.ndarray, np.ndarray]:
-            return np.arange(len(self.vecs)), self.vecs
+        def ids_with_vectors(self, model: str) -> np.ndarray:
+            return np.arange(len(self.vecs))
+
+        def vectors(self, model: str, ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+            return np.asarray(ids), self.vecs[ids]
 
     big = FakeCatalog(40)
-    np.testing.assert_allclose(textonly.image_mean_from_catalog(big, MODEL), big.vecs.mean(axis=0))
+    stats = textonly.image_stats_from_catalog(big, MODEL)
+    np.testing.assert_allclose(stats.mean, big.vecs.mean(axis=0), rtol=1e-5)
+    assert stats.count == 40 and stats.cov.shape == (4, 4)
     with pytest.raises(UsageError, match="at least"):
-        textonly.image_mean_from_catalog(FakeCatalog(3), MODEL)
+        textonly.image_stats_from_catalog(FakeCatalog(3), MODEL)
 
 
 # -------------------------------------------------------------------------------------- caption cache
@@ -160,7 +202,7 @@ def test_interrupted_training_resumes_to_the_same_weights(tmp_path: Path) -> Non
     resumed, _ = train_text_only(enc, data, bridge, config=config, work_dir=work)
     for k, v in straight.state_dict().items():
         torch.testing.assert_close(resumed.state_dict()[k], v, rtol=0, atol=0)
-    assert card["bridge"] == {"kind": "noise", "noise": textonly.DEFAULT_NOISE}
+    assert card["bridge"] == {"kind": "noise", "noise": textonly.DEFAULT_NOISE["noise"]}
     assert card["triplets"] == 160 and card["epochs"] == 3
 
 
@@ -178,20 +220,22 @@ def test_library_gets_a_loadable_text_only_combiner(tmp_path: Path) -> None:
     assert set(card["metrics"]["caption_val"]) >= {"recall@1", "recall@10"}
 
 
-def test_meanshift_uses_the_indexed_photos(tmp_path: Path, photos: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_image_bridges_use_the_indexed_photos(tmp_path: Path, photos: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with Library.open(tmp_path / "lib", MODEL) as lib:
         with pytest.raises(UsageError, match="Index some photos"):
             train_for_library(lib, bridge="meanshift", refs=20, config=TINY)
         assert textonly.library_bridge(lib, None, lib.load_model()).kind == "noise"  # auto: what it can
         lib.add_root(photos)
         lib.index()
-        monkeypatch.setattr(textonly, "MIN_IMAGES_FOR_MEAN", 10)
+        monkeypatch.setattr(textonly, "MIN_IMAGES", 10)
         bridge = textonly.library_bridge(lib, None, lib.load_model())
-        assert bridge.kind == "meanshift"
+        assert bridge.kind == "coral" and bridge.image is not None
         _, vecs = lib.catalog.vectors(MODEL)
-        np.testing.assert_allclose(bridge.image_mean, vecs.mean(axis=0), rtol=1e-5)
+        np.testing.assert_allclose(bridge.image.mean, vecs.mean(axis=0), rtol=1e-5)
         path = train_for_library(lib, bridge="meanshift", refs=20, config=TINY)
-    assert json.loads(path.with_suffix(".json").read_text())["bridge"]["kind"] == "meanshift"
+        card = json.loads(path.with_suffix(".json").read_text())
+        assert card["bridge"]["kind"] == "meanshift" and card["bridge"]["image_count"] == 12
+        assert card["created"]
 
 
 def test_cli_text_only_then_cirr_harness_unchanged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
