@@ -146,10 +146,31 @@ def freeze(args: argparse.Namespace) -> None:
         cmd.append("--clean")
     t0 = time.time()
     run(cmd, env=env, cwd=REPO)
+    normalise_permissions(MAC_APP if IS_MAC else APP_DIR)
     STATE.parent.mkdir(parents=True, exist_ok=True)
     state = {"variant": variant, "full": bool(args.bundle_weights), "version": version(), "seconds": time.time() - t0}
     STATE.write_text(json.dumps(state), encoding="utf-8")
     log(f"froze {flavour(state)} in {state['seconds']:.0f} s: {APP_DIR} ({human(tree_size(APP_DIR))})")
+
+
+def normalise_permissions(root: Path) -> None:
+    """Everyone may read the app, and run what is executable: files 0644 or 0755, folders 0755.
+
+    PyInstaller copies modes as it finds them, and a file that is private to its owner in the source tree
+    (a freshly trained model written 0600, say) would be unreadable to every user but root once installed.
+    """
+    if IS_WIN:
+        return
+    root.chmod(0o755)
+    for dirpath, dirs, files in os.walk(root):
+        for d in dirs:
+            p = Path(dirpath, d)
+            if not p.is_symlink():
+                p.chmod(0o755)
+        for f in files:
+            p = Path(dirpath, f)
+            if not p.is_symlink():
+                p.chmod(0o755 if p.stat().st_mode & 0o100 else 0o644)
 
 
 def frozen_cli() -> Path:
@@ -497,13 +518,24 @@ def verify_deb(path: Path) -> None:
         if installed != "/usr/bin/reframe":
             raise SystemExit(f"`reframe` on PATH is {installed}, not /usr/bin/reframe")
         home = Path(tempfile.mkdtemp(prefix="reframe-verify-"))
-        log(f"$ reframe self-test   (installed copy, {os.path.realpath(installed)})")
-        proc = subprocess.run(
-            ["reframe", "self-test"],
-            env=dict(os.environ, QT_QPA_PLATFORM="offscreen", REFRAME_HOME=str(home)),
-            timeout=SELF_TEST_TIMEOUT_S,
-            check=False,
-        )
+        env_test = dict(os.environ, QT_QPA_PLATFORM="offscreen", REFRAME_HOME=str(home))
+        cmd = ["reframe", "self-test"]
+        if os.geteuid() == 0 and shutil.which("runuser"):
+            # As root everything is readable; run as an ordinary user, as people will.
+            shutil.chown(home, "nobody")
+            cmd = [
+                "runuser",
+                "-u",
+                "nobody",
+                "--",
+                "env",
+                f"REFRAME_HOME={home}",
+                "QT_QPA_PLATFORM=offscreen",
+                f"TMPDIR={home}",
+                *cmd,
+            ]
+        log(f"$ {' '.join(cmd)}   (installed copy, {os.path.realpath(installed)})")
+        proc = subprocess.run(cmd, env=env_test, timeout=SELF_TEST_TIMEOUT_S, check=False)
         shutil.rmtree(home, ignore_errors=True)
         if proc.returncode != 0:
             raise SystemExit(f"the installed {package} failed its self-test")
