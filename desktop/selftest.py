@@ -242,42 +242,15 @@ def check_gui(report: Report, root: Path, timeout_s: float = GUI_TIMEOUT_S) -> b
     """Open the main window offscreen on the self-test library, wait for the model, close it."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     try:
-        from PySide6.QtCore import QCoreApplication, QEventLoop
-        from PySide6.QtWidgets import QApplication
+        from desktop.gui.selftest_window import open_window_and_close
     except ImportError as exc:
         report.info(f"window: skipped, PySide6 does not import ({exc})")
         return True
     try:
-        from desktop.gui.session import READY, UNAVAILABLE, Session
-        from desktop.gui.window import MainWindow
-
-        app = QApplication.instance() or QApplication(["reframe-self-test"])
-        t0 = time.perf_counter()
-        session = Session.open(root / "library", MODEL, watch=False)
-        window = MainWindow(session)
-        window.show()
-        session.start()
-        deadline = time.monotonic() + timeout_s
-        while session.model_state not in (READY, UNAVAILABLE) and time.monotonic() < deadline:
-            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-            time.sleep(0.01)
-        visible = window.isVisible()
-        state = session.model_state
-        window.close()
-        QCoreApplication.processEvents()
-        closed = session.closed or not window.isVisible()
-        if not session.closed:
-            session.shutdown()
-        del app
+        ok, detail = open_window_and_close(root / "library", MODEL, timeout_s)
     except Exception as exc:
         return report.add("window", False, f"{type(exc).__name__}: {exc}")
-    ok = visible and state == READY and closed
-    return report.add(
-        "window",
-        ok,
-        f"main window opened ({os.environ.get('QT_QPA_PLATFORM')} platform), model {state} after "
-        f"{time.perf_counter() - t0:.1f} s, closed: {closed}",
-    )
+    return report.add("window", ok, detail)
 
 
 # -- entry -------------------------------------------------------------------------------------------

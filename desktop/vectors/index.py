@@ -12,6 +12,7 @@ different threads.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
@@ -72,7 +73,9 @@ class VectorIndex:
         index = cls(path, dim, model)
         reason = index._load()
         if reason is not None:
-            log.warning("vector index %s cannot be used (%s); starting empty, to rebuild", path, reason)
+            # A new library simply has no index yet; anything else is worth a warning.
+            level = logging.INFO if reason == "no index file" else logging.WARNING
+            log.log(level, "vector index %s cannot be used (%s); starting empty, to rebuild", path, reason)
             index.needs_rebuild = True
             index.rebuild_reason = reason
         return index
