@@ -62,8 +62,8 @@ def test_a_file_written_into_a_watched_folder_shows_up(
         return any(h.path == str(new) for h in window.results.hits())
 
     qtbot.waitUntil(shown, timeout=30_000)
-    assert window.results.rowCount() == 9
-    assert window.session.library_size == 9
+    qtbot.waitUntil(lambda: window.results.rowCount() == 9, timeout=10_000)
+    qtbot.waitUntil(lambda: window.session.library_size == 9, timeout=10_000)
 
 
 def test_failed_files_are_listed_with_their_reason(qtbot: QtBot, tmp_path: Path, make_window: WindowFactory) -> None:
