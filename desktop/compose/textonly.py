@@ -301,6 +301,7 @@ class TextOnlyConfig:
     proj_dim: int | None = None  # Combiner projection; default 2 x feature dim
     hidden_dim: int | None = None  # Combiner hidden layer; default 4 x feature dim
     group_size: int = 4  # edits per reference, kept together in a batch (hard negatives)
+    reference_negatives: bool = True  # an edit must move the query away from its reference
     seed: int = 0
     keep_best: bool = False  # the validation set is captions, not photos: its best epoch is no better guide
 
@@ -367,6 +368,7 @@ def train_text_only(
         cancel=cancel,
         keep_best=cfg.keep_best,
         group_size=cfg.group_size,
+        reference_negatives=cfg.reference_negatives,
     )
     card = {
         "backbone": encoder.name,
@@ -378,6 +380,8 @@ def train_text_only(
         "epochs": cfg.epochs,
         "lr": cfg.lr,
         "batch_size": cfg.batch_size,
+        "group_size": cfg.group_size,
+        "reference_negatives": cfg.reference_negatives,
         "encode_seconds": round(encode_s, 1),
         "train_seconds": round(time.perf_counter() - t1, 1),
         "metrics": {"caption_val": history[-1].get("val", {})} if history else {},
