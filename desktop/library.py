@@ -125,7 +125,7 @@ class Library:
     def close(self) -> None:
         with self._index_lock:
             if self._index is not None:
-                self._index.save()
+                self._index.flush()
         self.catalog.close()
 
     def __enter__(self) -> Library:
@@ -258,8 +258,10 @@ class Library:
                     summary.offline += plan.unchanged
                     summary.skipped -= plan.unchanged
                     summary.offline_roots.append(root.path)
-            with self._index_lock:
-                self._sync_index(index)  # moves keep ids; deletions, duplicates and restores change them
+            changed = any(p.duplicates or p.deleted or p.replaced or p.restored or p.offline or p.failed for p in plans)
+            if changed:
+                with self._index_lock:
+                    self._sync_index(index)  # deletions, duplicates, restores and offline roots change the ids
             todo = [item for plan in plans for item in plan.to_encode]
             if todo and not (cancel is not None and cancel.is_set()):
                 encoder = self.load_model()
@@ -292,12 +294,11 @@ class Library:
                     raise
                 finally:
                     with self._index_lock:
-                        index.save()
+                        index.flush()
             elif cancel is not None and cancel.is_set():
                 summary.cancelled = True
             self.catalog.writer().set_setting(SETTING_LAST_SCAN, str(time.time()))
-            with self._index_lock:
-                index.save()
+            # An unchanged rescan writes nothing: at 100k images the index file is ~250 MB.
             summary.seconds = time.perf_counter() - t0
             if progress:
                 progress(IndexProgress("done", None, summary.indexed, summary.indexed))

@@ -38,6 +38,7 @@ class Plan:
     duplicates: int = 0
     deleted: int = 0
     failed: int = 0  # could not even be hashed / listed
+    replaced: int = 0  # new content under a known name: old row dropped, new one to encode
     to_encode: list[ToEncode] = field(default_factory=list)
 
 
@@ -137,6 +138,7 @@ def reconcile_root(
                 # New content under an old name gets a new id, so that an index is always exactly
                 # "these ids" and can be brought up to date from the catalog by comparing ids alone.
                 writer.delete_images([row.id])
+                plan.replaced += 1
                 row = None
             moved_from = missing.pop(digest, None) if row is None else None
             if moved_from is not None and moved_from.id in have_vec:

@@ -67,6 +67,7 @@ class VectorIndex:
         self._hnsw = _new_hnsw(dim, INITIAL_CAPACITY)
         self._live: set[int] = set()
         self._deleted: set[int] = set()  # labels hnswlib still has, marked deleted
+        self.dirty = False  # changed since the last save or load
 
     @classmethod
     def open(cls, path: Path, dim: int, model: str) -> VectorIndex:
@@ -151,6 +152,7 @@ class VectorIndex:
         if len(labels) == 0:
             return
         with self._lock:
+            self.dirty = True
             known = np.fromiter(
                 (int(i) in self._live or int(i) in self._deleted for i in labels), dtype=bool, count=len(labels)
             )
@@ -187,6 +189,7 @@ class VectorIndex:
                     self._live.discard(i)
                     self._deleted.add(i)
                     removed += 1
+            self.dirty = self.dirty or removed > 0
         return removed
 
     # -- search ----------------------------------------------------------------------------------
@@ -254,6 +257,7 @@ class VectorIndex:
             fresh.add_items(rows, labels, num_threads=self.threads)
         with self._lock:
             self._hnsw, self._live, self._deleted = fresh, set(labels.tolist()), set()
+            self.dirty = True
         self.needs_rebuild = False
         self.rebuild_reason = None
 
@@ -272,3 +276,9 @@ class VectorIndex:
                 deleted=sorted(self._deleted),
             )
             write_bytes_atomic(sidecar_path(self.path), side.dumps())
+            self.dirty = False
+
+    def flush(self) -> None:
+        """Save only if something changed since the last save (an unchanged rescan writes nothing)."""
+        if self.dirty:
+            self.save()
