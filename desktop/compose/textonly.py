@@ -46,7 +46,7 @@ from desktop.models.encoder import Encoder
 BRIDGES: tuple[str, ...] = ("none", "noise", "meanshift", "coral")
 #: Noise on the references (norm relative to the feature norm) per bridge, tuned on shapes-tiny
 #: (benchmarks/textonly_combiner.py).
-DEFAULT_NOISE: dict[str, float] = {"none": 0.0, "noise": 1.5, "meanshift": 1.0, "coral": 0.0}
+DEFAULT_NOISE: dict[str, float] = {"none": 0.0, "noise": 1.5, "meanshift": 1.0, "coral": 0.25}
 #: Fewer indexed photos than this give too rough an estimate for the image-statistics bridges.
 MIN_IMAGES = 32
 #: At most this many indexed vectors are read to estimate them.
