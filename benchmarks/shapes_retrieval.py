@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import time
 from pathlib import Path
@@ -46,7 +47,7 @@ def main() -> None:
         "combiner": str(args.combiner.relative_to(RESOURCES.parent)) if combiner is not None else None,
         "bench_seed": BENCH_SEED,
         "seconds": round(time.time() - t0, 1),
-        "machine": {"cpus": __import__("os").cpu_count(), "torch": torch.__version__, "python": platform.python_version()},
+        "machine": {"cpus": os.cpu_count(), "torch": torch.__version__, "python": platform.python_version()},
         "date": time.strftime("%Y-%m-%d"),
         "text": text,
         "composed": composed,
