@@ -274,7 +274,7 @@ class Library:
 
                 if progress:
                     progress(IndexProgress("encoding", None, 0, len(todo)))
-                bs = batch_size or (256 if encoder.device == "cuda" else 64)
+                bs = batch_size or (256 if encoder.device == "cuda" else 32)
                 try:
                     stats = encode_items(
                         todo,
