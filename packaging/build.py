@@ -221,38 +221,54 @@ def _needed(elf: Path) -> list[str]:
     return re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", out)
 
 
-def linux_depends(app: Path) -> list[str]:
-    """Debian packages providing the shared libraries the bundle needs but does not carry.
-
-    PyInstaller leaves out the libraries every desktop has (glibc, OpenGL/EGL, X11/xcb, fontconfig,
-    D-Bus, ...); Qt's platform plugins need them. Read every ELF file's NEEDED entries, drop what the bundle
-    holds, and ask dpkg which package owns each of the rest on this (the build) machine.
-    """
-    elves = _elf_files(app)
-    bundled = {p.name for p in app.rglob("*")}
-    missing: set[str] = set()
-    for elf in elves:
-        missing.update(n for n in _needed(elf) if n not in bundled)
+def _ldconfig_paths() -> dict[str, str]:
     cache = subprocess.run(["/sbin/ldconfig", "-p"], capture_output=True, text=True, check=True).stdout
     where: dict[str, str] = {}
     for line in cache.splitlines():
         m = re.match(r"\s*(\S+) \(([^)]*)\) => (\S+)", line)
         if m and ("x86-64" in m.group(2) or platform.machine() != "x86_64"):
             where.setdefault(m.group(1), m.group(3))
-    packages: set[str] = set()
+    return where
+
+
+def _owner(soname: str, where: dict[str, str]) -> str | None:
+    path = where.get(soname)
+    if not path:
+        return None
+    real = os.path.realpath(path)
+    for candidate in (path, real, real.replace("/usr/lib/", "/lib/"), path.replace("/lib/", "/usr/lib/", 1)):
+        res = subprocess.run(["dpkg", "-S", candidate], capture_output=True, text=True, check=False)
+        if res.returncode == 0:
+            return res.stdout.split(":", 1)[0].strip()
+    return None
+
+
+#: Plugins Qt loads only when their libraries are there (the GTK theme on GNOME): their libraries are
+#: recommended, not required.
+OPTIONAL_ELF_DIRS = ("/platformthemes/",)
+
+
+def linux_depends(app: Path) -> tuple[list[str], list[str]]:
+    """Debian packages providing the shared libraries the bundle needs but does not carry: (Depends, Recommends).
+
+    PyInstaller leaves out the libraries every desktop has (glibc, OpenGL/EGL, X11/xcb, fontconfig,
+    D-Bus, ...); Qt's platform plugins need them. Read every ELF file's NEEDED entries, drop what the bundle
+    holds, and ask dpkg which package owns each of the rest on this (the build) machine.
+    """
+    bundled = {p.name for p in app.rglob("*")}
+    required: set[str] = set()
+    optional: set[str] = set()
+    for elf in _elf_files(app):
+        missing = {n for n in _needed(elf) if n not in bundled}
+        (optional if any(d in elf.as_posix() for d in OPTIONAL_ELF_DIRS) else required).update(missing)
+    optional -= required
+    where = _ldconfig_paths()
+    depends: set[str] = set()
     unresolved = []
-    for soname in sorted(missing):
-        path = where.get(soname)
-        owner = None
-        if path:
-            real = os.path.realpath(path)
-            for candidate in (path, real, real.replace("/usr/lib/", "/lib/"), path.replace("/lib/", "/usr/lib/", 1)):
-                res = subprocess.run(["dpkg", "-S", candidate], capture_output=True, text=True, check=False)
-                if res.returncode == 0:
-                    owner = res.stdout.split(":", 1)[0].strip()
-                    break
+    for soname in sorted(required):
+        owner = _owner(soname, where)
         if owner:
-            packages.add(owner)
+            depends.add(owner)
         else:
             unresolved.append(soname)
     if unresolved:
@@ -260,12 +276,19 @@ def linux_depends(app: Path) -> list[str]:
             "no installed Debian package provides " + ", ".join(unresolved) + ": install the runtime libraries "
             "listed in packaging/linux/build-deps.txt on the build machine, so the .deb can depend on them"
         )
+    recommends: set[str] = set()
+    for soname in sorted(optional):
+        owner = _owner(soname, where)
+        if owner:
+            recommends.add(owner)
+        else:
+            log(f"optional plugin library {soname} is not installed here: not recommended by the package")
     # Loaded with dlopen, so no NEEDED entry names them: Qt's xcb plugin refuses to start without
     # xcb-cursor (Qt >= 6.5).
-    packages.update(DLOPENED_DEPENDS)
+    depends.update(DLOPENED_DEPENDS)
     glibc = platform.libc_ver()[1] or "2.31"
-    packages.discard("libc6")
-    return [f"libc6 (>= {glibc})", *sorted(packages)]
+    depends.discard("libc6")
+    return [f"libc6 (>= {glibc})", *sorted(depends)], sorted(recommends - depends)
 
 
 def _link_or_copy(src: str, dst: str) -> None:
@@ -321,7 +344,7 @@ def deb(_args: argparse.Namespace) -> Path:
     doc = stage / "usr" / "share" / "doc" / package
     doc.mkdir(parents=True)
     shutil.copy2(HERE / "linux" / "copyright", doc / "copyright")
-    depends = linux_depends(APP_DIR)
+    depends, recommends = linux_depends(APP_DIR)
     installed_kib = (tree_size(stage) + 1023) // 1024
     torch_note = {
         "cuda": " .\n This build carries PyTorch with CUDA: it uses an NVIDIA GPU when the\n"
@@ -335,7 +358,7 @@ def deb(_args: argparse.Namespace) -> Path:
         "Maintainer": os.environ.get("DEB_MAINTAINER", "Reframe developers <packaging@reframe.invalid>"),
         "Installed-Size": str(installed_kib),
         "Depends": ", ".join(depends),
-        "Recommends": "libdbus-1-3, desktop-file-utils, hicolor-icon-theme",
+        "Recommends": ", ".join(["libdbus-1-3", *recommends, "desktop-file-utils", "hicolor-icon-theme"]),
         "Provides": "reframe-app",
         "Conflicts": "reframe-app",
         "Replaces": "reframe-app",
