@@ -43,6 +43,8 @@ EXE = ".exe" if IS_WIN else ""
 DEB_PREFIX = "/opt/reframe"
 DEB_ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 DLOPENED_DEPENDS = ("libxcb-cursor0",)
+#: Provided by the NVIDIA driver, not by a package the .deb can depend on; torch uses the GPU when present.
+DRIVER_LIBS = {"libcuda.so.1", "libnvidia-ml.so.1"}
 SELF_TEST_TIMEOUT_S = 900
 
 
@@ -262,6 +264,7 @@ def linux_depends(app: Path) -> tuple[list[str], list[str]]:
         missing = {n for n in _needed(elf) if n not in bundled}
         (optional if any(d in elf.as_posix() for d in OPTIONAL_ELF_DIRS) else required).update(missing)
     optional -= required
+    required -= DRIVER_LIBS
     where = _ldconfig_paths()
     depends: set[str] = set()
     unresolved = []
@@ -347,9 +350,9 @@ def deb(_args: argparse.Namespace) -> Path:
     depends, recommends = linux_depends(APP_DIR)
     installed_kib = (tree_size(stage) + 1023) // 1024
     torch_note = {
-        "cuda": " .\n This build carries PyTorch with CUDA: it uses an NVIDIA GPU when the\n"
+        "cuda": "\n .\n This build carries PyTorch with CUDA: it uses an NVIDIA GPU when the\n"
         " NVIDIA driver is installed, the CPU otherwise.",
-        "cpu": " .\n This build carries the CPU-only PyTorch.",
+        "cpu": "\n .\n This build carries the CPU-only PyTorch.",
     }.get(variant, "")
     control = {
         "Package": package,
