@@ -276,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--vit-batch", type=int, default=64, help="vit: captions per text-encoder batch")
     ap.add_argument("--vit-encode-sample", type=int, default=1024)
     ap.add_argument("--vit-encode-all", action="store_true", help="encode every distinct caption (slow on CPU)")
+    ap.add_argument("--shapes-key", default="shapes", help="where the shapes part goes in the JSON (extra runs)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", type=Path, default=None, help="results folder (default benchmarks/results)")
     args = ap.parse_args(argv)
@@ -286,8 +287,8 @@ def main(argv: list[str] | None = None) -> int:
     data["machine"] = machine_info(torch_info=True)
     data["args"] = vars(args) | {"out": str(args.out) if args.out else None}
     if args.part in ("all", "shapes"):
-        data["shapes"] = shapes_part(args)
-        _print_shapes(data["shapes"])
+        data[args.shapes_key] = shapes_part(args)
+        _print_shapes(data[args.shapes_key])
         write_result(NAME, data, out_dir)
     if args.part == "all":  # a fresh process, so that peak memory is the run's own
         cmd = [sys.executable, "-m", "benchmarks.textonly_combiner", "--part", "vit", *_vit_flags(argv or sys.argv[1:])]
