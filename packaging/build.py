@@ -564,6 +564,7 @@ def verify_deb(path: Path) -> None:
                 "nobody",
                 "--",
                 "env",
+                f"HOME={home}",
                 f"REFRAME_HOME={home}",
                 "QT_QPA_PLATFORM=offscreen",
                 f"TMPDIR={home}",
