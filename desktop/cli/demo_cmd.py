@@ -72,7 +72,11 @@ def cmd_gui(args: argparse.Namespace) -> int:
     if args.model:
         argv += ["--model", args.model]
     if args.weights:
-        argv += ["--weights", args.weights]
+        from desktop.errors import UsageError
+
+        raise UsageError(
+            "reframe gui does not take --weights", hint="open the app and use 'Choose a weights file…' instead"
+        )
     if args.demo:
         argv.append("--demo")
     return int(gui_main(argv) or 0)
