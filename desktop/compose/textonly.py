@@ -211,6 +211,8 @@ def encode_captions(
     cache = Path(cache_path) if cache_path is not None else None
     known = _read_cache(cache, encoder.name) if cache is not None else {}
     todo = [t for t in unique if t not in known]
+    from desktop.compose.train import _cancel_check  # one definition of what a cancel flag is
+
     is_cancelled = _cancel_check(cancel)
     since_flush = 0
     done = len(unique) - len(todo)
@@ -281,14 +283,6 @@ def _write_cache(path: Path, model: str, feats: dict[str, np.ndarray]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def _cancel_check(cancel: CancelFlag | None) -> Callable[[], bool]:
-    if cancel is None:
-        return lambda: False
-    if isinstance(cancel, threading.Event):
-        return cancel.is_set
-    return cancel
 
 
 # ------------------------------------------------------------------------------------------ training
