@@ -309,7 +309,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="reframe self-test", description=__doc__.split("\n")[0])
     add_arguments(parser)
-    args = parser.parse_args(argv)
+    return run_args(parser.parse_args(argv))
+
+
+def run_args(args: argparse.Namespace) -> int:
+    """Run with options parsed by :func:`add_arguments` (``python -m desktop.selftest`` or ``reframe self-test``)."""
     return run(
         library=Path(args.library) if args.library else None,
         count=args.count,

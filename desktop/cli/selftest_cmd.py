@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -23,13 +22,7 @@ def register(sub: argparse._SubParsersAction, common: Callable[[argparse.Argumen
 
 
 def cmd_self_test(args: argparse.Namespace) -> int:
-    from desktop.selftest import run
+    from desktop.selftest import run_args
 
     # --library names the folder to run in (kept); --model is ignored: the self-test always uses shapes-tiny.
-    return run(
-        library=Path(args.library) if args.library else None,
-        count=args.count,
-        device=args.device,
-        gui=not args.no_gui,
-        keep=args.keep,
-    )
+    return run_args(args)
