@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
@@ -18,11 +18,11 @@ from tests.gui.conftest import WindowFactory, needs_shapes_tiny, random_photos, 
 def drop_mime(widget: QWidget, mime: QMimeData) -> QDropEvent:
     """Deliver what a drag delivers: a drag-enter, then the drop (Qt hands a drop only to the widget that
     accepted the drag)."""
-    args = (QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    enter = QDragEnterEvent(*args)
+    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(QPoint(10, 10), *args)  # Qt takes a QPoint here and a QPointF for the drop
     QApplication.sendEvent(widget, enter)
     assert enter.isAccepted(), "the widget refused the drag"
-    drop = QDropEvent(*args)
+    drop = QDropEvent(QPointF(10, 10), *args)
     QApplication.sendEvent(widget, drop)
     return drop
 
