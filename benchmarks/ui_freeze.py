@@ -14,7 +14,6 @@ import argparse
 import os
 import random
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -46,8 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["REFRAME_TEST_MODELS"] = "1"
 
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
 
+    from desktop.gui.app import make_app
     from desktop.gui.session import READY, Session
     from desktop.gui.window import MainWindow
 
@@ -57,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         render_photos(photos, args.count)
         print(f"rendered {args.count} photos in {time.perf_counter() - t0:.1f} s")
 
-        app = QApplication.instance() or QApplication([sys.argv[0]])
+        app = make_app()  # as the app starts: named, icon, GIL switch interval
         session = Session.open(Path(tmp) / "library", args.model)
         window = MainWindow(session)
         window.resize(1200, 800)

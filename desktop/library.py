@@ -97,7 +97,9 @@ class Library:
         self._encoder: Encoder | None = None
         self._index: VectorIndex | None = None
         self._combiner: object | None = None
+        self._combiner_card: dict[str, Any] | None = None
         self._combiner_checked = False
+        self._combiner_lock = threading.Lock()  # a background training run swaps in its Combiner
         self._model_lock = threading.Lock()
         self._index_lock = threading.RLock()
         self._run_lock = threading.Lock()
@@ -180,19 +182,28 @@ class Library:
 
     def combiner(self) -> object | None:
         """The Combiner for the active model (user-trained first, then bundled), or None."""
-        if not self._combiner_checked:
-            from desktop.compose.weights import default_search_dirs, find_combiner
+        with self._combiner_lock:
+            if not self._combiner_checked:
+                from desktop.compose.weights import default_search_dirs, find_combiner
 
-            path = find_combiner(self.model_name, default_search_dirs(self.paths.combiners))
-            if path is not None:
-                from desktop.compose.weights import load_combiner
+                path = find_combiner(self.model_name, default_search_dirs(self.paths.combiners))
+                if path is not None:
+                    from desktop.compose.weights import load_combiner
 
-                self._combiner, _card = load_combiner(path)
-            self._combiner_checked = True
-        return self._combiner
+                    self._combiner, card = load_combiner(path)
+                    self._combiner_card = {**card, "path": str(path)}
+                self._combiner_checked = True
+            return self._combiner
+
+    def combiner_card(self) -> dict[str, Any] | None:
+        """Where the Combiner in use came from (its card, plus ``path``); None without one."""
+        self.combiner()
+        return self._combiner_card
 
     def reload_combiner(self) -> None:
-        self._combiner, self._combiner_checked = None, False
+        """Look for the Combiner again at the next composed search (a new one was trained)."""
+        with self._combiner_lock:
+            self._combiner, self._combiner_card, self._combiner_checked = None, None, False
 
     # -- roots ---------------------------------------------------------------------------------------
 

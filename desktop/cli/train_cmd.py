@@ -13,6 +13,11 @@ from desktop.cli.index_cmd import open_library
 from desktop.errors import UsageError
 from desktop.paths import RESOURCES, safe_name
 
+#: Defaults of ``train-combiner``: image features (shapes, CIRR) and captions (``--text-only``; its epochs
+#: are TextOnlyConfig's: 30, where the text-only Combiner on shapes-tiny stops improving).
+IMAGE_REFS, IMAGE_EPOCHS = 10_000, 20
+TEXT_REFS = 5_000
+
 
 def register(sub: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None]) -> None:
     p = sub.add_parser("train", help="train the shapes-tiny CLIP on the synthetic shapes world (seeded)")
@@ -35,8 +40,8 @@ def register(sub: argparse._SubParsersAction, common: Callable[[argparse.Argumen
     )
     p.add_argument("--cirr-splits", metavar="FILE", help="CIRR image split file (split.rc2.<split>.json)")
     p.add_argument("--cirr-images", metavar="DIR", help="folder with the CIRR images")
-    p.add_argument("--refs", type=int, default=10_000, help="shapes: reference scenes (4 edits each)")
-    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--refs", type=int, help="references, 4 edits each (default: 10000; text-only 5000)")
+    p.add_argument("--epochs", type=int, default=None, help="default: 20; text-only 30")
     p.add_argument("--batch-size", type=int, default=512)
     p.add_argument("--lr", type=float, default=None)
     p.add_argument("--proj-dim", type=int, default=None)
@@ -87,6 +92,8 @@ def _combiner_out(args: argparse.Namespace, lib) -> Path:
 def cmd_train_combiner(args: argparse.Namespace) -> int:
     if args.text_only:
         return _train_text_only(args)
+    args.refs = args.refs or IMAGE_REFS
+    args.epochs = args.epochs or IMAGE_EPOCHS
     from desktop.compose.train import DEFAULT_LR, train_combiner
     from desktop.compose.weights import save_combiner
 
@@ -162,11 +169,12 @@ def _train_text_only(args: argparse.Namespace) -> int:
             print(f"epoch {done}/{total}: {shown}", file=sys.stderr)
 
     cfg = TextOnlyConfig(
-        epochs=args.epochs, batch_size=args.batch_size, lr=args.lr or 1e-3, seed=args.seed,
+        epochs=args.epochs or TextOnlyConfig.epochs, batch_size=args.batch_size, lr=args.lr or 1e-3, seed=args.seed,
         proj_dim=args.proj_dim, hidden_dim=args.hidden_dim,
     )  # fmt: skip
     with open_library(args) as lib:
-        path = train_for_library(lib, bridge=args.bridge, refs=args.refs, config=cfg, out=args.out, progress=progress)
+        refs = args.refs or TEXT_REFS
+        path = train_for_library(lib, bridge=args.bridge, refs=refs, config=cfg, out=args.out, progress=progress)
     bar.close()
     print(f"wrote {path}")
     return 0

@@ -452,6 +452,22 @@ def library_bridge(lib: Any, kind: str | None, encoder: Encoder, work: Path | No
     return Bridge(kind or "coral", image=stats)
 
 
+def library_combiner_path(lib: Any) -> Path:
+    """Where :func:`train_for_library` puts the active backbone's Combiner (found before a bundled one)."""
+    from desktop.compose.weights import FILE_NAME, combiner_dir
+
+    return combiner_dir(lib.paths.combiners, lib.model_name) / FILE_NAME
+
+
+def _work_dir(path: Path) -> Path:
+    return path.with_name(path.stem + ".textonly-work")
+
+
+def interrupted(lib: Any) -> bool:
+    """Whether a text-only training run for the active backbone was stopped part-way (and can resume)."""
+    return _work_dir(library_combiner_path(lib)).is_dir()
+
+
 def train_for_library(
     lib: Any,
     *,
@@ -471,13 +487,13 @@ def train_for_library(
     finished epoch are kept beside the output, and the next call resumes), and the library uses the new
     Combiner for the next composed search once it is written.
     """
-    from desktop.compose.weights import FILE_NAME, combiner_dir, save_combiner
+    from desktop.compose.weights import save_combiner
 
     encoder = lib.load_model()
     cfg = config or TextOnlyConfig()
     train, val, source = caption_source(lib.model_name, refs, cfg.seed)
-    path = Path(out) if out is not None else combiner_dir(lib.paths.combiners, lib.model_name) / FILE_NAME
-    work = path.with_name(path.stem + ".textonly-work")
+    path = Path(out) if out is not None else library_combiner_path(lib)
+    work = _work_dir(path)
     combiner, card = train_text_only(
         encoder,
         train,

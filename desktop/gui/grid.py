@@ -7,7 +7,7 @@ file manager. Photos drag out as file URLs.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPoint, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QWidget
 
@@ -43,7 +43,7 @@ class ResultsView(QListView):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
         self.doubleClicked.connect(lambda idx: self.previewRequested.emit(idx.row()))
-        self._delegate = ThumbnailDelegate(model.thumbnail_size, self)
+        self._delegate = ThumbnailDelegate(model.thumbnail_size, model, self)
         self.setItemDelegate(self._delegate)
         self.set_thumbnail_size(model.thumbnail_size)
         self.actions_by_name: dict[str, QAction] = {}
@@ -78,8 +78,15 @@ class ResultsView(QListView):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self._model.set_pixel_ratio(self.devicePixelRatioF())  # follows the window between screens
+        ratio = self.devicePixelRatioF()  # follows the window between screens
+        self._model.set_pixel_ratio(ratio)
+        self._delegate.ratio = ratio
         self._fit_grid()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._delegate.invalidate()  # painted cells have the old colours or font
+        super().changeEvent(event)
 
     def current_hit(self) -> Hit | None:
         idx = self.currentIndex()

@@ -31,7 +31,7 @@ class IndexScheduler(QObject):
 
     def __init__(self, library: Callable[[], Library | None], parent_widget: Callable[[], QWidget | None]) -> None:
         super().__init__()
-        self.lane = Lane("index", 1, nice=10)  # the user is waiting on the window, not on the index
+        self.lane = Lane("index", 1)
         self._library = library
         self._parent_widget = parent_widget
         self._want_all = False

@@ -8,6 +8,7 @@ managers, other apps and the reference well all understand.
 
 from __future__ import annotations
 
+import html
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -54,6 +55,11 @@ class ResultsModel(QAbstractListModel):
     def hit(self, row: int) -> Hit | None:
         return self._hits[row] if 0 <= row < len(self._hits) else None
 
+    def cell(self, row: int) -> tuple[str, QPixmap] | None:
+        """The caption and picture of a row, for the delegate (without a round trip through Qt)."""
+        hit = self.hit(row)
+        return (os.path.basename(hit.path), self._picture(hit.path)) if hit is not None else None
+
     def hits(self) -> list[Hit]:
         return list(self._hits)
 
@@ -95,8 +101,8 @@ class ResultsModel(QAbstractListModel):
             return self._picture(hit.path)
         if role == Qt.ItemDataRole.ToolTipRole:
             reason = self._loader.error(hit.path, self._load_size)
-            extra = f"<br><i>{_escape(reason)}</i>" if reason else ""
-            return f"{_escape(hit.path)}<br>score {hit.score:.3f}{extra}"
+            extra = f"<br><i>{html.escape(reason)}</i>" if reason else ""
+            return f"{html.escape(hit.path)}<br>score {hit.score:.3f}{extra}"
         if role == HitRole:
             return hit
         if role == PathRole:
@@ -138,10 +144,6 @@ class ResultsModel(QAbstractListModel):
 
     def _on_failed(self, path: str, size: int, reason: str) -> None:
         self._on_ready(path, size)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def local_paths(mime: QMimeData) -> list[Path]:

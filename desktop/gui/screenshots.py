@@ -24,13 +24,13 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("REFRAME_OFFLINE", "1")
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
 
+    from desktop.gui.app import make_app
     from desktop.gui.session import READY, Session
     from desktop.gui.window import MainWindow
     from desktop.library import IndexProgress
 
-    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app = make_app()
 
     def settle(until: Callable[[], bool], timeout: float = 120) -> bool:
         end = time.monotonic() + timeout

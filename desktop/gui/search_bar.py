@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from desktop.gui.thumbnails import ThumbnailLoader
 from desktop.gui.well import ReferenceWell
@@ -47,6 +47,7 @@ class QueryEdit(QLineEdit):
 
 class SearchBar(QWidget):
     queryChanged = Signal(str, object)  # text, reference path or None
+    offerActivated = Signal(str)  # the link clicked in the offer beside the note ("train", "cancel")
 
     def __init__(self, loader: ThumbnailLoader, paste_dir: Callable[[], Path], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,6 +62,14 @@ class SearchBar(QWidget):
         self.note = muted(ElidedLabel("", mode=Qt.TextElideMode.ElideRight))
         self.note.setObjectName("searchNote")
         self.note.hide()
+        self.offer = muted(QLabel())  # e.g. "Train a Combiner in the background" where composed search has none
+        self.offer.setObjectName("combinerOffer")
+        self.offer.setTextFormat(Qt.TextFormat.RichText)
+        self.offer.setTextInteractionFlags(
+            Qt.TextInteractionFlag.LinksAccessibleByMouse | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+        )
+        self.offer.linkActivated.connect(self.offerActivated.emit)
+        self.offer.hide()
         self.mode: str | None = None  # the mode of the search on screen
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -77,7 +86,11 @@ class SearchBar(QWidget):
         column.addStretch(1)
         column.addWidget(self.field)
         column.addWidget(self.status)
-        column.addWidget(self.note)
+        notes = QHBoxLayout()
+        notes.setSpacing(GAP)
+        notes.addWidget(self.note, 1)
+        notes.addWidget(self.offer)
+        column.addLayout(notes)
         column.addStretch(1)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
@@ -161,6 +174,12 @@ class SearchBar(QWidget):
         self.note.setText(note or "")
         self.note.setToolTip(note or "")
         self.note.setVisible(bool(note))
+
+    def set_offer(self, html: str | None, tooltip: str = "") -> None:
+        """Show (or hide, with None) a line of rich text with links beside the note."""
+        self.offer.setText(html or "")
+        self.offer.setToolTip(tooltip)
+        self.offer.setVisible(bool(html))
 
     def _on_reference(self, _path: object) -> None:
         self._update_hint()

@@ -7,15 +7,15 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEventLoop
-from PySide6.QtWidgets import QApplication
 
+from desktop.gui.app import make_app
 from desktop.gui.session import READY, UNAVAILABLE, Session
 from desktop.gui.window import MainWindow
 
 
 def open_window_and_close(library: Path, model: str, timeout_s: float) -> tuple[bool, str]:
     """Open the main window on ``library``, wait until the model is ready (or not), close it."""
-    app = QApplication.instance() or QApplication(["reframe-self-test"])
+    app = make_app()
     t0 = time.perf_counter()
     session = Session.open(library, model, watch=False)
     window = MainWindow(session)

@@ -6,7 +6,9 @@ Three lanes keep the main thread free (see :mod:`desktop.gui.worker`):
 - ``index`` (one thread, :class:`~desktop.gui.indexer.IndexScheduler`): indexing and every write;
 - ``search`` (one thread): loading the model, then queries. Only the latest query runs next: typing fast
   queues at most one search behind the one running, and results of a superseded query are dropped;
-- ``io`` (one thread): reads for the library panel and setting up folder watches.
+- ``io`` (one thread): reads for the library panel and setting up folder watches;
+- ``train`` (one thread, :class:`~desktop.gui.combiner_training.CombinerTraining`): training a Combiner
+  for a backbone that has none, when the user asks.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import QWidget
 
 from desktop import log
 from desktop.errors import ModelUnavailable
+from desktop.gui.combiner_training import CombinerTraining
 from desktop.gui.indexer import IndexScheduler
 from desktop.gui.worker import Context, Lane, Op
 from desktop.ingest.watch import FolderWatcher
@@ -69,8 +72,10 @@ class Session(QObject):
         self.library: Library | None = library
         self.window: QWidget | None = None  # parent for messages, set by the window
         self.indexer = IndexScheduler(lambda: self.library, lambda: self.window)
-        self.search_lane = Lane("search", 1, nice=2)
-        self.io_lane = Lane("io", 1, nice=5)
+        self.search_lane = Lane("search", 1)
+        self.io_lane = Lane("io", 1)
+        self.combiner_training = CombinerTraining(lambda: self.library)
+        self.combiner_training.finished.connect(lambda _model: self.rerun())
         self.thumbs = ThumbnailCache(library.paths.thumbnails)
         self.model_state = LOADING
         self.model_error: ModelUnavailable | None = None
@@ -114,9 +119,10 @@ class Session(QObject):
         if self._watcher is not None:
             self._watcher.stop()
         self.indexer.stop()
+        self.combiner_training.cancel()  # keeps its captions and last epoch: resumes next time
         self.search_lane.cancel_all()
         self.io_lane.cancel_all()
-        for lane in (self.indexer.lane, self.search_lane, self.io_lane):
+        for lane in (self.indexer.lane, self.search_lane, self.io_lane, self.combiner_training.lane):
             if not lane.wait(timeout_ms):
                 _log.warning("lane %s still busy at shutdown", lane.name)
         if self.library is not None:
@@ -136,12 +142,14 @@ class Session(QObject):
         model = model or old.model_name
         device = device or self.setting(SETTING_DEVICE) or None
         self.indexer.hold(True)
+        self.combiner_training.cancel()  # it trains for the model being replaced
         self.model_state, self.model_error = LOADING, None
         self.modelStateChanged.emit(LOADING)
 
         def swap(ctx: Context) -> Library:
             self.search_lane.wait()
             self.io_lane.wait()
+            self.combiner_training.lane.wait()
             old.close()
             return Library.open(directory, model, weights=weights, device=device)
 

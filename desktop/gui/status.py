@@ -21,11 +21,16 @@ class StatusBar(QStatusBar):
         self.size.setObjectName("statusSize")
         self.indexing = QLabel()
         self.indexing.setObjectName("statusIndexing")
-        for label in (self.model, self.size, self.indexing):
+        self.training = QLabel()
+        self.training.setObjectName("statusTraining")
+        self.training.hide()
+        for label in (self.model, self.size, self.training, self.indexing):
             label.setContentsMargins(6, 0, 6, 0)
         self.addWidget(self.model)
         self.addWidget(self.size)
+        self.addPermanentWidget(self.training)
         self.addPermanentWidget(self.indexing)
+        session.combiner_training.changed.connect(self.show_training)
         session.modelStateChanged.connect(lambda _: self.show_model())
         session.reopened.connect(self.show_model)
         session.rootsChanged.connect(lambda _: self.show_size())
@@ -50,6 +55,13 @@ class StatusBar(QStatusBar):
         n = self.session.library_size
         folders = len(self.session.roots)
         self.size.setText(f"{n:,} photo{'s' if n != 1 else ''} in {folders} folder{'s' if folders != 1 else ''}")
+
+    def show_training(self) -> None:
+        training = self.session.combiner_training
+        if training.running:
+            step = training.progress.text if training.progress else "starting"
+            self.training.setText(f"Training Combiner: {step}")
+        self.training.setVisible(training.running)
 
     def show_indexing(self, state: str) -> None:
         if state == PAUSED:

@@ -18,13 +18,11 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 
 from desktop import log
 from desktop.errors import ImageError
-from desktop.gui.worker import lower_thread_priority
 from desktop.thumbs import ThumbnailCache
 
 _log = log.get("gui.thumbs")
 
 Key = tuple[str, int]
-THREAD_NICE = 3  # below the window's thread, above indexing
 
 
 class ThumbnailLoader(QObject):
@@ -141,7 +139,6 @@ class _Load(QRunnable):
         self._loader = loader
 
     def run(self) -> None:
-        lower_thread_priority(THREAD_NICE)
         self._loader._work()
 
 

@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from desktop.errors import ModelUnavailable, ReframeError
+from desktop.gui.combiner_training import FAILED
 from desktop.gui.grid import ResultsView
 from desktop.gui.indexer import INDEXING
 from desktop.gui.library_panel import LibraryPanel
@@ -36,6 +37,12 @@ from desktop.gui.widgets import GAP, MARGIN
 from desktop.library import SearchResult
 
 DEFAULT_THUMB = 160
+TRAIN_TIP = (
+    "A Combiner turns a reference photo and a change into one query. This one learns from generated "
+    "captions with the model's own text encoder: no download, nothing leaves this computer. It takes tens "
+    "of minutes on a CPU, a few on a GPU; searching goes on meanwhile, and composed search uses it as soon "
+    "as it is ready."
+)
 
 
 class MainWindow(QMainWindow):
@@ -112,6 +119,10 @@ class MainWindow(QMainWindow):
         for action in (find, paste, choose, clear):
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             search_menu.addAction(action)
+        search_menu.addSeparator()
+        self.train_action = search_menu.addAction("&Train Combiner from Text")
+        self.train_action.setToolTip(TRAIN_TIP)
+        self.train_action.triggered.connect(self.session.combiner_training.start)
         self.shortcut_actions = {"find": find, "paste": paste, "clear": clear}
         # Keys that also work where the grid has focus.
         QShortcut(QKeySequence("Ctrl+L"), self, self.search_bar.focus_field)
@@ -133,6 +144,11 @@ class MainWindow(QMainWindow):
         s.modelStateChanged.connect(lambda _: self.update_view())
         s.indexer.stateChanged.connect(lambda _: self.update_view())
         s.demoReady.connect(self.prefill_demo)
+        self.search_bar.offerActivated.connect(self._on_offer)
+        s.combiner_training.changed.connect(self.update_offer)
+        s.combiner_training.finished.connect(
+            lambda model: self.statusBar().showMessage(f"Composed search now uses the new Combiner for {model}", 10000)
+        )
 
     # -- searching ----------------------------------------------------------------------------------
 
@@ -143,6 +159,7 @@ class MainWindow(QMainWindow):
         self._last_result = result
         self.results.set_hits(result.hits if result else [])
         self.search_bar.show_result(result)
+        self.update_offer()
         if result and result.hits:
             self.grid.scrollToTop()
             selection = self.grid.selectionModel()
@@ -154,6 +171,31 @@ class MainWindow(QMainWindow):
         self.search_bar.show_message(text)
         if isinstance(exc, ModelUnavailable):
             self.update_view()
+
+    def update_offer(self) -> None:
+        """Beside the note of a composed search without a Combiner: offer to train one, or show the run."""
+        training = self.session.combiner_training
+        self.train_action.setEnabled(not training.running)
+        if training.running:
+            step = training.progress.text if training.progress else "starting"
+            html = f"Training a Combiner in the background: {step} · <a href='cancel'>Stop</a>"
+            self.search_bar.set_offer(html, "Stopping keeps what is done; training resumes from there next time.")
+            return
+        result = self._last_result
+        if result is None or result.mode != "sum" or not result.note:
+            self.search_bar.set_offer(None)
+        elif training.state == FAILED:
+            error = html.escape(training.error or "unknown error")
+            self.search_bar.set_offer(f"Training failed: {error} · <a href='train'>Try again</a>", TRAIN_TIP)
+        else:
+            verb = "Resume training" if training.can_resume() else "Train"
+            self.search_bar.set_offer(f"<a href='train'>{verb} a Combiner in the background</a>", TRAIN_TIP)
+
+    def _on_offer(self, link: str) -> None:
+        if link == "train":
+            self.session.combiner_training.start()
+        elif link == "cancel":
+            self.session.combiner_training.cancel()
 
     def clear_search(self) -> None:
         self.search_bar.clear()

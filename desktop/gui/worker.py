@@ -20,8 +20,6 @@ connected to its own slots, so Qt queues them across threads.
 
 from __future__ import annotations
 
-import os
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -39,14 +37,14 @@ _log = log.get("gui.worker")
 class Lane:
     """A named pool of threads; ``threads=1`` makes it a serial executor.
 
-    ``nice`` lowers the scheduling priority of the lane's threads (and of threads they start, such as the
-    engine's decode workers and torch's) so that on a busy machine the window's thread is served first.
-    It is applied on Linux, where each thread has its own nice value; elsewhere it is ignored.
+    Lane threads run at the window's priority, on purpose. Lowering it (nice) was tried and measured:
+    a low-priority thread that holds the GIL keeps it while the OS serves other programs first, and the
+    window waits for it — with two busy programs on two cores, the longest freeze while indexing grew
+    from ~0.1 s to 0.4-0.65 s, and indexing slowed 30x (benchmarks/ui_freeze.py).
     """
 
-    def __init__(self, name: str, threads: int = 1, *, nice: int = 0) -> None:
+    def __init__(self, name: str, threads: int = 1) -> None:
         self.name = name
-        self.nice = nice
         self.pool = QThreadPool()
         self.pool.setMaxThreadCount(threads)
         self.pool.setObjectName(f"lane-{name}")
@@ -73,27 +71,6 @@ class Lane:
 
     def wait(self, timeout_ms: int = -1) -> bool:
         return self.pool.waitForDone(timeout_ms)
-
-    def prepare_thread(self) -> None:
-        """Called on a pool thread before each op."""
-        lower_thread_priority(self.nice)
-
-
-_prepared = threading.local()
-
-
-def lower_thread_priority(nice: int) -> None:
-    """Raise this thread's nice value by ``nice``, once per thread (Linux only; a no-op elsewhere)."""
-    if not nice or getattr(_prepared, "done", False):
-        return
-    _prepared.done = True
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        tid = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
-    except OSError as exc:  # not allowed in some sandboxes: run at normal priority
-        _log.debug("cannot lower the priority of thread %s: %s", threading.current_thread().name, exc)
 
 
 class Context:
@@ -233,8 +210,6 @@ class _Runner(QRunnable):
 
     def run(self) -> None:
         try:
-            if self._op._lane is not None:
-                self._op._lane.prepare_thread()
             self._op._execute()
         except RuntimeError:  # the op's Qt side was deleted while the app quit
             _log.debug("op %s finished after shutdown", self._op.name)
