@@ -81,6 +81,9 @@ def load_encoder(
         weights = Path(weights).expanduser().resolve()
         if not weights.is_file():
             raise UsageError(f"--weights {weights}: no such file.")
+    from desktop.models.torch_libs import preload_torch_libraries
+
+    preload_torch_libraries()  # before torch's first import: keeps a window responsive while it loads
     dev = pick_device(device)
     key = (spec.name, dev, str(weights or ""))
     with _LOCK:
