@@ -62,8 +62,50 @@ class OpenClipEncoder:
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)
-        chunks = [self.tokenize(texts[i : i + self.batch_size]) for i in self._starts(len(texts))]
-        return self._run(self.model.encode_text, chunks)
+        chunks = [self._trim(self.tokenize(texts[i : i + self.batch_size])) for i in self._starts(len(texts))]
+        return self._run(self._encode_tokens, chunks)
+
+    # Captions are short: a batch of photo captions fills ~15 of CLIP's 77 token places, the rest is
+    # padding. For a CLIP whose text tower is causal and pools at the end-of-text token (open_clip's
+    # CLIP class with "argmax" pooling: ViT-B-32 and the other registry backbones, shapes-tiny), no
+    # position attends to a later one, so the padding after a batch's longest caption changes nothing
+    # in its features: it is dropped and the tower runs on the shorter sequence. The same features,
+    # ~3x faster on CPU (tests/models/test_clip_encoder.py checks they match).
+
+    @property
+    def _trimmable(self) -> bool:
+        m = self.model
+        return (
+            getattr(m, "text_pool_type", None) == "argmax"
+            and getattr(m, "attn_mask", None) is not None
+            and all(hasattr(m, a) for a in ("token_embedding", "positional_embedding", "transformer", "ln_final"))
+        )
+
+    def _trim(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Token ids without the columns that are padding (id 0) in every row."""
+        if not self._trimmable:
+            return tokens
+        used = (tokens != 0).any(dim=0).nonzero()
+        length = int(used[-1]) + 1 if len(used) else 1
+        return tokens[:, :length]
+
+    def _encode_tokens(self, text: torch.Tensor) -> torch.Tensor:
+        import torch
+
+        m = self.model
+        n = text.shape[1]
+        if n == m.positional_embedding.shape[0] or not self._trimmable:
+            return m.encode_text(text)
+        from open_clip.transformer import text_global_pool
+
+        cast = m.transformer.get_cast_dtype()
+        x = m.token_embedding(text).to(cast) + m.positional_embedding[:n].to(cast)
+        x = m.ln_final(m.transformer(x, attn_mask=m.attn_mask[:n, :n]))
+        x = text_global_pool(x, text, "argmax")
+        proj = m.text_projection
+        if proj is None:
+            return x
+        return proj(x) if isinstance(proj, torch.nn.Module) else x @ proj
 
     def _starts(self, n: int) -> range:
         return range(0, n, self.batch_size)
