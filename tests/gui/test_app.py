@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
-from desktop.gui.app import parse_args
+from desktop.gui.app import make_app, parse_args
 from desktop.gui.session import SETTING_THUMB
 from desktop.gui.settings import Settings, SettingsDialog
 from desktop.gui.widgets import ElidedLabel
@@ -61,3 +63,12 @@ def test_demo_builds_a_library_and_prefills_a_composed_query(
     qtbot.waitUntil(lambda: window.results.rowCount() > 0, timeout=20_000)
     assert window.search_bar.mode in ("combiner", "sum")
     assert window.session.library_size == 300
+
+
+def test_the_app_has_its_icon_and_desktop_entry_name(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "setswitchinterval", lambda _s: None)  # keep the test run's interpreter as it is
+    app = make_app()
+    assert not app.windowIcon().isNull()
+    sizes = {s.width() for s in app.windowIcon().availableSizes()}
+    assert {16, 32, 256} <= sizes  # crisp in a title bar, a taskbar and a dock
+    assert app.desktopFileName() == "reframe"  # matches resources/reframe.desktop
