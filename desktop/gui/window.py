@@ -6,6 +6,7 @@ area shows. It holds no engine logic.
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -178,13 +179,13 @@ class MainWindow(QMainWindow):
         self.train_action.setEnabled(not training.running)
         if training.running:
             step = training.progress.text if training.progress else "starting"
-            html = f"Training a Combiner in the background: {step} · <a href='cancel'>Stop</a>"
-            self.search_bar.set_offer(html, "Stopping keeps what is done; training resumes from there next time.")
+            running = f"Training a Combiner in the background: {step} · <a href='cancel'>Stop</a>"
+            self.search_bar.set_offer(running, "Stopping keeps what is done; training resumes from there next time.")
             return
         result = self._last_result
         if result is None or result.mode != "sum" or not result.note:
             self.search_bar.set_offer(None)
-        elif training.state == FAILED:
+        elif training.state == FAILED and training.model == self.session.model_name:
             error = html.escape(training.error or "unknown error")
             self.search_bar.set_offer(f"Training failed: {error} · <a href='train'>Try again</a>", TRAIN_TIP)
         else:

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.compose import weights
 from desktop.compose.textonly import TextOnlyConfig, interrupted, library_combiner_path
-from desktop.gui.combiner_training import DONE, IDLE, TRAINING
+from desktop.gui.combiner_training import DONE, FAILED, IDLE, TRAINING
 from desktop.gui.window import MainWindow
 from tests.gui.conftest import WindowFactory, needs_shapes_tiny, random_photos, save_scene, single, wait_idle
 
@@ -78,3 +78,26 @@ def test_a_stopped_run_resumes(
     assert interrupted(lib) and not library_combiner_path(lib).exists()
     assert window.search_bar.mode == "sum" and "Resume training" in window.search_bar.offer.text()
     assert training.can_resume()
+
+
+def test_a_failed_run_says_why_and_offers_to_try_again(
+    make_window: WindowFactory,
+    qtbot: QtBot,
+    tmp_path: Path,
+    no_bundled_combiner: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from desktop.compose import textonly
+    from desktop.errors import UsageError
+
+    window, _ = composed_window(make_window, qtbot, tmp_path)
+
+    def fail(*_args: object, **_kw: object) -> None:
+        raise UsageError("the disk is full")
+
+    monkeypatch.setattr(textonly, "train_for_library", fail)
+    window.search_bar.offer.linkActivated.emit("train")
+    qtbot.waitUntil(lambda: window.session.combiner_training.state == FAILED, timeout=30_000)
+    offer = window.search_bar.offer.text()
+    assert "the disk is full" in offer and "Try again" in offer
+    assert window.search_bar.mode == "sum"  # composed search still works, with the sum
