@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import os
@@ -159,3 +160,39 @@ def cpu_note() -> str:
     if BENCH_OK.exists():
         return "CPU free for benchmarking (BENCH_OK present)"
     return "WARNING: BENCH_OK absent - the CPU may be shared with other work; numbers are pessimistic"
+
+
+# -- what every script's command line and report share --------------------------------------------
+
+
+def ints(text: str) -> list[int]:
+    """A comma-separated list of integers, as a command-line value: ``"16,32,64"`` -> ``[16, 32, 64]``."""
+    return [int(x) for x in text.split(",") if x.strip()]
+
+
+def arg_parser(doc: str | None) -> argparse.ArgumentParser:
+    """A parser described by the first paragraph of a script's docstring."""
+    return argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
+
+
+def add_output_args(ap: argparse.ArgumentParser, name: str) -> None:
+    """``--scratch`` (generated data), ``--out`` (results folder) and ``--name`` (result file, default ``name``)."""
+    ap.add_argument("--scratch", type=Path, default=SCRATCH)
+    ap.add_argument("--out", type=Path, default=None, help="results folder (default benchmarks/results)")
+    ap.add_argument("--name", default=name, help="result file name, without .json")
+
+
+def begin(*, torch_info: bool = False) -> dict[str, Any]:
+    """Print whether the CPU is free, then return :func:`machine_info` for the result."""
+    print(cpu_note(), flush=True)
+    return machine_info(torch_info=torch_info)
+
+
+def finish(benchmark: str, info: dict[str, Any], fields: dict[str, Any], args: argparse.Namespace) -> Path:
+    """Stamp the load average at the end into ``info``, write ``{"benchmark", "machine": info, **fields}``
+    as ``<args.out>/<args.name>.json`` and print where it went."""
+    info["load_average_at_end"] = load_average()
+    result = {"benchmark": benchmark, "machine": info, **fields}
+    path = write_result(args.name, result, args.out)
+    print(f"wrote {path}")
+    return path

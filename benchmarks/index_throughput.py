@@ -16,7 +16,6 @@ Run: ``python -m benchmarks.index_throughput`` (``--help`` for sizes). Writes
 
 from __future__ import annotations
 
-import argparse
 import logging
 import math
 import os
@@ -34,7 +33,7 @@ from PIL import Image, ImageDraw
 if __package__ in (None, ""):  # run as a file: make ``benchmarks`` and ``desktop`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import SCRATCH, cpu_note, load_average, machine_info, table, write_result
+from benchmarks.common import add_output_args, arg_parser, begin, finish, ints, table
 
 MODEL_NAME = "ViT-B-32/laion2b_s34b_b79k"  # the registry entry whose architecture we instantiate
 ARCH = "ViT-B-32"
@@ -220,31 +219,24 @@ def _drop_log_handlers(lib_dir: Path) -> None:
             h.close()
 
 
-def _ints(text: str) -> list[int]:
-    return [int(x) for x in text.split(",") if x.strip()]
-
-
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = arg_parser(__doc__)
     ap.add_argument("-n", "--images", type=int, default=64, help="number of JPEGs (default 64)")
     ap.add_argument("--width", type=int, default=4000)
     ap.add_argument("--height", type=int, default=3000)
     ap.add_argument("--quality", type=int, default=90)
-    ap.add_argument("--batch-sizes", type=_ints, default=[16, 32, 64], help="pipeline/ceiling batch sizes")
-    ap.add_argument("--workers", type=_ints, default=[1, 2, 3], help="decode worker counts to try")
+    ap.add_argument("--batch-sizes", type=ints, default=[16, 32, 64], help="pipeline/ceiling batch sizes")
+    ap.add_argument("--workers", type=ints, default=[1, 2, 3], help="decode worker counts to try")
     ap.add_argument("--torch-threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
     ap.add_argument("--repeats", type=int, default=3, help="runs of the best config and of each baseline")
-    ap.add_argument("--scratch", type=Path, default=SCRATCH)
-    ap.add_argument("--out", type=Path, default=None, help="results folder (default benchmarks/results)")
-    ap.add_argument("--name", default="index_throughput", help="result file name, without .json")
+    add_output_args(ap, "index_throughput")
     args = ap.parse_args(argv)
 
     import torch
 
     if args.torch_threads:
         torch.set_num_threads(args.torch_threads)
-    print(cpu_note(), flush=True)
-    info = machine_info(torch_info=True)
+    info = begin(torch_info=True)
 
     scratch: Path = args.scratch
     photo_dir = scratch / f"jpeg-{args.width}x{args.height}-q{args.quality}"
@@ -358,10 +350,7 @@ def main(argv: list[str] | None = None) -> int:
         f"pipeline/ceiling = {ratio_ceiling:.2f}x (target >= 0.8x: {'met' if ratio_ceiling >= 0.8 else 'MISSED'})"
     )
 
-    info["load_average_at_end"] = load_average()
-    result = {
-        "benchmark": "index_throughput",
-        "machine": info,
+    fields = {
         "model": f"{ARCH} open_clip, random init (pretrained=None), float32; loaded through Library(weights=...)",
         "images": {
             "count": n,
@@ -403,8 +392,7 @@ def main(argv: list[str] | None = None) -> int:
             "TargetPad + resize + crop on a draft-mode (1/2^k DCT-scaled) decode",
         ],
     }
-    path = write_result(args.name, result, args.out)
-    print(f"wrote {path}")
+    finish("index_throughput", info, fields, args)
     return 0
 
 

@@ -41,7 +41,7 @@ if __package__ in (None, ""):  # run as a file: make ``benchmarks`` and ``deskto
 
 os.environ["REFRAME_TEST_MODELS"] = "1"  # the test encoder stands in for the model (never run here)
 
-from benchmarks.common import SCRATCH, Stopwatch, cpu_note, load_average, machine_info, table, write_result
+from benchmarks.common import Stopwatch, add_output_args, arg_parser, begin, finish, ints, table
 from desktop.catalog import INDEXED, Catalog
 from desktop.ingest import reconcile as reconcile_mod
 from desktop.ingest.hashing import quick_hash
@@ -311,25 +311,18 @@ def measure(n: int, args: argparse.Namespace, model: str) -> dict[str, Any]:
     }
 
 
-def _ints(text: str) -> list[int]:
-    return [int(x) for x in text.split(",") if x.strip()]
-
-
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--files", type=_ints, default=[10_000, 100_000], help="tree sizes (default 10000,100000)")
+    ap = arg_parser(__doc__)
+    ap.add_argument("--files", type=ints, default=[10_000, 100_000], help="tree sizes (default 10000,100000)")
     ap.add_argument("--per-folder", type=int, default=200, help="files per folder (default 200)")
     ap.add_argument("--dim", type=int, default=512, help="vector size of the stand-in model (default 512)")
     ap.add_argument("--build-ef", type=int, default=16, help="ef_construction for the setup index build")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--target-s", type=float, default=3.0, help="target for the largest size (default 3 s)")
-    ap.add_argument("--scratch", type=Path, default=SCRATCH)
-    ap.add_argument("--out", type=Path, default=None, help="results folder (default benchmarks/results)")
-    ap.add_argument("--name", default="rescan", help="result file name, without .json")
+    add_output_args(ap, "rescan")
     args = ap.parse_args(argv)
     logging.getLogger("reframe").setLevel(logging.WARNING)
-    print(cpu_note(), flush=True)
-    info = machine_info()
+    info = begin()
     model = bench_model(args.dim)
 
     results = [measure(n, args, model) for n in args.files]
@@ -365,10 +358,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{'met' if met else 'MISSED'}"
     )
 
-    info["load_average_at_end"] = load_average()
-    result = {
-        "benchmark": "rescan",
-        "machine": info,
+    fields = {
         "model": f"{model}: torch-free test encoder with {args.dim}-d vectors (never run: nothing to encode)",
         "setup": (
             "tiny distinct JPEGs (~0.8 KB), rows inserted through the catalog writer with real size, "
@@ -378,8 +368,7 @@ def main(argv: list[str] | None = None) -> int:
         "results": results,
         "target": {"files": largest["files"], "seconds": args.target_s, "measured": "open_plus_first_s", "met": met},
     }
-    path = write_result(args.name, result, args.out)
-    print(f"wrote {path}")
+    finish("rescan", info, fields, args)
     return 0
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QWidget
@@ -46,6 +48,29 @@ def wait_for_results(qtbot: QtBot, window: MainWindow, *, text: str | None = Non
     qtbot.waitUntil(shown, timeout=30_000)
 
 
+def search_for(qtbot: QtBot, window: MainWindow, text: str) -> None:
+    """Type ``text`` in the search field and wait until the grid shows its results."""
+    qtbot.keyClicks(window.search_bar.field, text)
+    wait_for_results(qtbot, window, text=text)
+
+
+IndexedWindow = Callable[[int], tuple[MainWindow, list[Path]]]
+
+
+@pytest.fixture
+def indexed_window(qtbot: QtBot, tmp_path: Path, make_window: WindowFactory) -> IndexedWindow:
+    """``indexed_window(n)``: ``n`` random photos in ``tmp_path/photos``, a test-pixels window on that folder,
+    once it has indexed them all; returns the window and the photos."""
+
+    def make(n: int) -> tuple[MainWindow, list[Path]]:
+        photos = random_photos(tmp_path / "photos", n)
+        window = make_window(roots=(tmp_path / "photos",))
+        wait_idle(qtbot, window)
+        return window, photos
+
+    return make
+
+
 @needs_shapes_tiny
 def test_drop_a_reference_and_type_a_change(qtbot: QtBot, tmp_path: Path, make_window: WindowFactory) -> None:
     photos = tmp_path / "photos"
@@ -81,10 +106,8 @@ def test_drop_a_reference_and_type_a_change(qtbot: QtBot, tmp_path: Path, make_w
     assert Path(top.path).name.startswith("red-square-white"), [Path(h.path).name for h in window.results.hits()]
 
 
-def test_a_dropped_photo_alone_finds_similar_photos(qtbot: QtBot, tmp_path: Path, make_window: WindowFactory) -> None:
-    photos = random_photos(tmp_path / "photos", 12)
-    window = make_window(roots=(tmp_path / "photos",))
-    wait_idle(qtbot, window)
+def test_a_dropped_photo_alone_finds_similar_photos(qtbot: QtBot, indexed_window: IndexedWindow) -> None:
+    window, photos = indexed_window(12)
     event = drop_files(window.search_bar.well, photos[3])
     assert event.isAccepted()
     wait_for_results(qtbot, window, image=str(photos[3]))
@@ -93,10 +116,8 @@ def test_a_dropped_photo_alone_finds_similar_photos(qtbot: QtBot, tmp_path: Path
     assert window.grid.isVisible()
 
 
-def test_use_a_result_as_the_reference(qtbot: QtBot, tmp_path: Path, make_window: WindowFactory) -> None:
-    photos = random_photos(tmp_path / "photos", 12)
-    window = make_window(roots=(tmp_path / "photos",))
-    wait_idle(qtbot, window)
+def test_use_a_result_as_the_reference(qtbot: QtBot, indexed_window: IndexedWindow) -> None:
+    window, photos = indexed_window(12)
     drop_files(window.search_bar.well, photos[0])
     qtbot.keyClicks(window.search_bar.field, "make it brighter")
     wait_for_results(qtbot, window, text="make it brighter", image=str(photos[0]))
@@ -116,12 +137,9 @@ def test_use_a_result_as_the_reference(qtbot: QtBot, tmp_path: Path, make_window
     assert chosen.path not in [h.path for h in window.results.hits()]
 
 
-def test_more_like_this_runs_an_image_search(qtbot: QtBot, tmp_path: Path, make_window: WindowFactory) -> None:
-    random_photos(tmp_path / "photos", 10)
-    window = make_window(roots=(tmp_path / "photos",))
-    wait_idle(qtbot, window)
-    qtbot.keyClicks(window.search_bar.field, "anything")
-    wait_for_results(qtbot, window, text="anything")
+def test_more_like_this_runs_an_image_search(qtbot: QtBot, indexed_window: IndexedWindow) -> None:
+    window, _ = indexed_window(10)
+    search_for(qtbot, window, "anything")
     assert window.search_bar.mode == "text"
     window.grid.setFocus()
     window.grid.select_row(1)
@@ -133,14 +151,9 @@ def test_more_like_this_runs_an_image_search(qtbot: QtBot, tmp_path: Path, make_
     assert window.search_bar.field.text() == ""
 
 
-def test_a_result_drags_out_as_a_file_and_drops_on_the_well(
-    qtbot: QtBot, tmp_path: Path, make_window: WindowFactory
-) -> None:
-    random_photos(tmp_path / "photos", 6)
-    window = make_window(roots=(tmp_path / "photos",))
-    wait_idle(qtbot, window)
-    qtbot.keyClicks(window.search_bar.field, "x")
-    wait_for_results(qtbot, window, text="x")
+def test_a_result_drags_out_as_a_file_and_drops_on_the_well(qtbot: QtBot, indexed_window: IndexedWindow) -> None:
+    window, _ = indexed_window(6)
+    search_for(qtbot, window, "x")
     mime = window.results.mimeData([window.results.index(0)])
     hit = window.results.hit(0)
     assert hit is not None
@@ -151,14 +164,9 @@ def test_a_result_drags_out_as_a_file_and_drops_on_the_well(
     wait_for_results(qtbot, window, text="x", image=hit.path)
 
 
-def test_tooltip_shows_path_and_score_and_space_previews(
-    qtbot: QtBot, tmp_path: Path, make_window: WindowFactory
-) -> None:
-    random_photos(tmp_path / "photos", 5)
-    window = make_window(roots=(tmp_path / "photos",))
-    wait_idle(qtbot, window)
-    qtbot.keyClicks(window.search_bar.field, "y")
-    wait_for_results(qtbot, window, text="y")
+def test_tooltip_shows_path_and_score_and_space_previews(qtbot: QtBot, indexed_window: IndexedWindow) -> None:
+    window, _ = indexed_window(5)
+    search_for(qtbot, window, "y")
     hit = window.results.hit(0)
     assert hit is not None
     tip = window.results.data(window.results.index(0), Qt.ItemDataRole.ToolTipRole)

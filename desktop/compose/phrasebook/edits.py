@@ -4,22 +4,27 @@ Each edit takes a :class:`Photo` and a seeded ``random.Random`` and returns the 
 target photo, or None when the photo offers nothing to edit that way (no person to dress, no second
 subject to remove). The wording is picked at random among several phrasings, so that one change is asked
 for in many ways.
+
+Most edits share one of two shapes, written once here, their differences being data:
+:class:`SubjectSwap` (turn a subject into another of its kind: object, person, animal) and
+:class:`SceneChange` (set a photo-wide attribute to another value: weather, time of day, season, place,
+viewpoint, style); :data:`SUBJECT_SWAPS` and :data:`SCENE_CHANGES` list them with their vocabulary and
+phrasings. Edits with logic of their own (count, colour, size, clothing, add, remove) are functions.
+Phrasings are templates filled with :meth:`str.format`. Their order, and the order of the random draws,
+is part of determinism: a seed must keep giving the same triplets.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 
 from desktop.compose.phrasebook import vocab
 from desktop.compose.phrasebook.scene import (
     ENTITY_KINDS,
-    PLACE_NAMES,
     PRONOUNS,
-    TIME_WORDS,
     UNCOUNTED,
-    WEATHER_WORDS,
     Entity,
     Photo,
     accessory_plural,
@@ -80,27 +85,93 @@ def _lone(photo: Photo) -> bool:
     return photo.extra is None
 
 
-# -------------------------------------------------------------------------------------------- things
+# ----------------------------------------------------------- subjects: swap for another of the kind
 
 
-def edit_object(photo: Photo, rng: random.Random) -> PhotoEdit | None:
-    picked = _pick(photo, ("object",), rng)
-    if picked is None:
-        return None
-    slot, e = picked
-    noun = rng.choice([s for s, _ in vocab.OBJECTS if s not in _nouns(photo)])
-    new = replace(e, noun=noun)
-    the, a_new = e.the(), _a(new.name(), e.count)
-    options = [
-        f"replace {the} with {a_new}",
-        f"turn {the} into {a_new}",
-        f"{a_new} instead of {the}",
-        f"swap {the} for {a_new}",
-        f"change {the} to {a_new}",
-    ]
-    if _lone(photo):
-        options += [f"show {a_new} instead", f"it should be {a_new}"]
-    return PhotoEdit("object", rng.choice(options), _put(photo, slot, new))
+@dataclass(frozen=True)
+class SubjectSwap:
+    """Turn a subject into another of its kind ("replace the dog with a cat"), or, for people and animals,
+    sometimes change what it is doing ("make the dog sleep"). Called like any edit function.
+
+    Phrasings are templates over ``{the}`` (the subject as it is: "the dog", "the dogs") and ``{new}``
+    (what it becomes, in the same number: "a cat", "cats").
+    """
+
+    kind: str  # the kind of subject it edits, and the edit's kind
+    nouns: tuple[str, ...]  # what it can become, in vocabulary order
+    phrasings: tuple[str, ...]
+    lone: tuple[str, ...] = ()  # more phrasings when it is the photo's only subject
+    actions: tuple[str, ...] = ()  # if any, 30% of the edits change the action instead
+
+    def __call__(self, photo: Photo, rng: random.Random) -> PhotoEdit | None:
+        picked = _pick(photo, (self.kind,), rng)
+        if picked is None:
+            return None
+        slot, e = picked
+        if self.actions and rng.random() < 0.3:
+            return _action_edit(photo, slot, e, self.kind, self.actions, rng)
+        noun = rng.choice([s for s in self.nouns if s not in _nouns(photo)])
+        new = replace(e, noun=noun)
+        options = [*self.phrasings, *(self.lone if _lone(photo) else ())]
+        text = rng.choice(options).format(the=e.the(), new=_a(new.name(), e.count))
+        return PhotoEdit(self.kind, text, _put(photo, slot, new))
+
+
+SUBJECT_SWAPS: dict[str, SubjectSwap] = {
+    s.kind: s
+    for s in (
+        SubjectSwap(
+            "object",
+            nouns=tuple(s for s, _ in vocab.OBJECTS),
+            phrasings=(
+                "replace {the} with {new}",
+                "turn {the} into {new}",
+                "{new} instead of {the}",
+                "swap {the} for {new}",
+                "change {the} to {new}",
+            ),
+            lone=("show {new} instead", "it should be {new}"),
+        ),
+        SubjectSwap(
+            "person",
+            nouns=tuple(s for s, _, _ in vocab.PEOPLE),
+            phrasings=(
+                "replace {the} with {new}",
+                "make {the} {new}",
+                "{new} instead of {the}",
+                "swap {the} for {new}",
+                "change {the} into {new}",
+            ),
+            actions=vocab.PERSON_ACTIONS,
+        ),
+        SubjectSwap(
+            "animal",
+            nouns=tuple(s for s, _ in vocab.ANIMALS),
+            phrasings=(
+                "replace {the} with {new}",
+                "make {the} {new}",
+                "{new} instead of {the}",
+                "turn {the} into {new}",
+                "swap {the} for {new}",
+            ),
+            lone=("show {new} instead",),
+            actions=vocab.ANIMAL_ACTIONS,
+        ),
+    )
+}
+
+
+def _action_edit(
+    photo: Photo, slot: Slot, e: Entity, kind: str, actions: tuple[str, ...], rng: random.Random
+) -> PhotoEdit:
+    action = rng.choice([a for a in actions if a != e.action])
+    verb = vocab.ACTION_VERBS[action]
+    the = e.the()
+    options = [f"make {the} {verb}", f"{the} should be {action}", f"show {the} {action}", f"{the} {action} instead"]
+    return PhotoEdit(kind, rng.choice(options), _put(photo, slot, replace(e, action=action)))
+
+
+# ------------------------------------------------------------------------------------------- things
 
 
 def edit_count(photo: Photo, rng: random.Random) -> PhotoEdit | None:
@@ -180,27 +251,7 @@ def edit_size(photo: Photo, rng: random.Random) -> PhotoEdit | None:
     return PhotoEdit("size", rng.choice(options), _put(photo, slot, new))
 
 
-# -------------------------------------------------------------------------------------------- people
-
-
-def edit_person(photo: Photo, rng: random.Random) -> PhotoEdit | None:
-    picked = _pick(photo, ("person",), rng)
-    if picked is None:
-        return None
-    slot, e = picked
-    if rng.random() < 0.3:
-        return _action_edit(photo, slot, e, "person", vocab.PERSON_ACTIONS, rng)
-    noun = rng.choice([s for s, _, _ in vocab.PEOPLE if s not in _nouns(photo)])
-    new = replace(e, noun=noun)
-    the, a_new = e.the(), _a(new.name(), e.count)
-    options = [
-        f"replace {the} with {a_new}",
-        f"make {the} {a_new}",
-        f"{a_new} instead of {the}",
-        f"swap {the} for {a_new}",
-        f"change {the} into {a_new}",
-    ]
-    return PhotoEdit("person", rng.choice(options), _put(photo, slot, new))
+# ------------------------------------------------------------------------------------------- people
 
 
 def edit_clothing(photo: Photo, rng: random.Random) -> PhotoEdit | None:
@@ -256,115 +307,109 @@ def edit_clothing(photo: Photo, rng: random.Random) -> PhotoEdit | None:
     return PhotoEdit("clothing", rng.choice(options), _put(photo, slot, new))
 
 
-# ------------------------------------------------------------------------------------------- animals
+# -------------------------------------------------------- weather, time, season, place, view, style
 
 
-def edit_animal(photo: Photo, rng: random.Random) -> PhotoEdit | None:
-    picked = _pick(photo, ("animal",), rng)
-    if picked is None:
-        return None
-    slot, e = picked
-    if rng.random() < 0.3:
-        return _action_edit(photo, slot, e, "animal", vocab.ANIMAL_ACTIONS, rng)
-    noun = rng.choice([s for s, _ in vocab.ANIMALS if s not in _nouns(photo)])
-    new = replace(e, noun=noun)
-    the, a_new = e.the(), _a(new.name(), e.count)
-    options = [
-        f"replace {the} with {a_new}",
-        f"make {the} {a_new}",
-        f"{a_new} instead of {the}",
-        f"turn {the} into {a_new}",
-        f"swap {the} for {a_new}",
-    ]
-    if _lone(photo):
-        options.append(f"show {a_new} instead")
-    return PhotoEdit("animal", rng.choice(options), _put(photo, slot, new))
+@dataclass(frozen=True)
+class SceneChange:
+    """Set one photo-wide attribute (``attr``, a :class:`Photo` field) to another of its ``values``: "make
+    it rainy", "at night instead", "put it on a beach". Called like any edit function.
+
+    ``values`` pairs the value as the photo holds it (a caption phrase: "in the rain") with the word an
+    edit uses for it ("rainy"). Phrasings are templates over ``{phrase}`` and ``{word}`` of the new value
+    and ``{main}`` (the main subject: "the dog"); ``asks`` adds ways to ask for one value, by its word.
+    """
+
+    kind: str
+    attr: str
+    values: tuple[tuple[str, str], ...]  # (value in the photo, word in an edit), in vocabulary order
+    phrasings: tuple[str, ...] = ()
+    asks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    instead_of: bool = True  # also "{word} instead of {the old word}" when the photo has a value
+    clear: tuple[str, ...] = ()  # if any, 30% of the edits of a photo with a value remove it, so worded
+
+    def __call__(self, photo: Photo, rng: random.Random) -> PhotoEdit:
+        current: str | None = getattr(photo, self.attr)
+        if self.clear and current is not None and rng.random() < 0.3:
+            return PhotoEdit(self.kind, rng.choice(self.clear), replace(photo, **{self.attr: None}))
+        value, word = rng.choice([(v, w) for v, w in self.values if v != current])
+        options = [p.format(phrase=value, word=word, main=photo.main.the()) for p in self.phrasings]
+        options += self.asks.get(word, ())
+        if self.instead_of and current:
+            options.append(f"{word} instead of {dict(self.values)[current]}")
+        return PhotoEdit(self.kind, rng.choice(options), replace(photo, **{self.attr: value}))
 
 
-def _action_edit(
-    photo: Photo, slot: Slot, e: Entity, kind: str, actions: tuple[str, ...], rng: random.Random
-) -> PhotoEdit:
-    action = rng.choice([a for a in actions if a != e.action])
-    verb = vocab.ACTION_VERBS[action]
-    the = e.the()
-    options = [f"make {the} {verb}", f"{the} should be {action}", f"show {the} {action}", f"{the} {action} instead"]
-    return PhotoEdit(kind, rng.choice(options), _put(photo, slot, replace(e, action=action)))
+def _as_is(words: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """Values that a photo holds and an edit names with the same word ("winter", "close-up")."""
+    return tuple((w, w) for w in words)
 
 
-# ------------------------------------------------------------------------------- weather, time, season
-
-
-def edit_weather(photo: Photo, rng: random.Random) -> PhotoEdit | None:
-    phrase, word = rng.choice([w for w in vocab.WEATHER if w[0] != photo.weather])
-    options = [
-        f"make it {word}",
-        f"change the weather to {word}",
-        f"{word} weather instead",
-        f"the same scene {phrase}",
-        *vocab.WEATHER_ASKS[word],
-    ]
-    if photo.weather:
-        options.append(f"{word} instead of {WEATHER_WORDS[photo.weather]}")
-    return PhotoEdit("weather", rng.choice(options), replace(photo, weather=phrase))
-
-
-def edit_time(photo: Photo, rng: random.Random) -> PhotoEdit | None:
-    phrase, word = rng.choice([t for t in vocab.TIMES if t[0] != photo.time])
-    options = [
-        f"change the time of day to {word}",
-        f"the same scene {phrase}",
-        f"{phrase} instead",
-        f"show it {phrase}",
-        *vocab.TIME_ASKS[word],
-    ]
-    if photo.time:
-        options.append(f"{word} instead of {TIME_WORDS[photo.time]}")
-    return PhotoEdit("time", rng.choice(options), replace(photo, time=phrase))
-
-
-def edit_season(photo: Photo, rng: random.Random) -> PhotoEdit | None:
-    season = rng.choice([s for s in vocab.SEASONS if s != photo.season])
-    options = [
-        f"make it {season}",
-        f"change the season to {season}",
-        f"in {season} instead",
-        f"the same place in {season}",
-        f"show it in {season}",
-    ]
-    if photo.season:
-        options.append(f"{season} instead of {photo.season}")
-    return PhotoEdit("season", rng.choice(options), replace(photo, season=season))
-
-
-# ------------------------------------------------------------------------------- place, view, style
-
-
-def edit_place(photo: Photo, rng: random.Random) -> PhotoEdit | None:
-    phrase, name = rng.choice([p for p in vocab.PLACES if p[0] != photo.place])
-    options = [
-        f"put it {phrase}",
-        f"change the background to {name}",
-        f"move the scene to {name}",
-        f"the same but {phrase}",
-        f"set it {phrase}",
-        f"replace the background with {name}",
-        f"{phrase} instead",
-        f"show {photo.main.the()} {phrase}",
-        f"{name} instead of {PLACE_NAMES[photo.place]}",
-    ]
-    return PhotoEdit("place", rng.choice(options), replace(photo, place=phrase))
-
-
-def edit_view(photo: Photo, rng: random.Random) -> PhotoEdit | None:
-    view = rng.choice([v for v in vocab.VIEWS if v != photo.view])
-    return PhotoEdit("viewpoint", rng.choice(vocab.VIEWS[view]), replace(photo, view=view))
-
-
-def edit_style(photo: Photo, rng: random.Random) -> PhotoEdit | None:
-    if photo.style is not None and rng.random() < 0.3:
-        return PhotoEdit("style", rng.choice(vocab.UNSTYLE), replace(photo, style=None))
-    style = rng.choice([s for s in vocab.STYLES if s != photo.style])
-    return PhotoEdit("style", rng.choice(vocab.STYLES[style][1]), replace(photo, style=style))
+SCENE_CHANGES: dict[str, SceneChange] = {
+    c.kind: c
+    for c in (
+        SceneChange(
+            "weather",
+            attr="weather",
+            values=vocab.WEATHER,
+            phrasings=(
+                "make it {word}",
+                "change the weather to {word}",
+                "{word} weather instead",
+                "the same scene {phrase}",
+            ),
+            asks=vocab.WEATHER_ASKS,
+        ),
+        SceneChange(
+            "time",
+            attr="time",
+            values=vocab.TIMES,
+            phrasings=(
+                "change the time of day to {word}",
+                "the same scene {phrase}",
+                "{phrase} instead",
+                "show it {phrase}",
+            ),
+            asks=vocab.TIME_ASKS,
+        ),
+        SceneChange(
+            "season",
+            attr="season",
+            values=_as_is(vocab.SEASONS),
+            phrasings=(
+                "make it {word}",
+                "change the season to {word}",
+                "in {word} instead",
+                "the same place in {word}",
+                "show it in {word}",
+            ),
+        ),
+        SceneChange(
+            "place",
+            attr="place",
+            values=vocab.PLACES,
+            phrasings=(
+                "put it {phrase}",
+                "change the background to {word}",
+                "move the scene to {word}",
+                "the same but {phrase}",
+                "set it {phrase}",
+                "replace the background with {word}",
+                "{phrase} instead",
+                "show {main} {phrase}",
+            ),
+        ),
+        SceneChange("viewpoint", attr="view", values=_as_is(vocab.VIEWS), asks=vocab.VIEWS, instead_of=False),
+        SceneChange(
+            "style",
+            attr="style",
+            values=_as_is(vocab.STYLES),
+            asks={style: phrasings for style, (_, phrasings) in vocab.STYLES.items()},
+            instead_of=False,
+            clear=vocab.UNSTYLE,
+        ),
+    )
+}
 
 
 # -------------------------------------------------------------------------------------- add, remove
@@ -404,39 +449,45 @@ def edit_remove(photo: Photo, rng: random.Random) -> PhotoEdit | None:
 
 
 EDITS: dict[str, EditFn] = {
-    "object": edit_object,
+    "object": SUBJECT_SWAPS["object"],
     "count": edit_count,
     "colour": edit_colour,
     "size": edit_size,
-    "person": edit_person,
+    "person": SUBJECT_SWAPS["person"],
     "clothing": edit_clothing,
-    "animal": edit_animal,
-    "weather": edit_weather,
-    "time": edit_time,
-    "season": edit_season,
-    "place": edit_place,
-    "viewpoint": edit_view,
-    "style": edit_style,
+    "animal": SUBJECT_SWAPS["animal"],
+    "weather": SCENE_CHANGES["weather"],
+    "time": SCENE_CHANGES["time"],
+    "season": SCENE_CHANGES["season"],
+    "place": SCENE_CHANGES["place"],
+    "viewpoint": SCENE_CHANGES["viewpoint"],
+    "style": SCENE_CHANGES["style"],
     "add": edit_add,
     "remove": edit_remove,
 }
 #: Every kind of edit, in a fixed order.
 EDIT_KINDS: tuple[str, ...] = tuple(EDITS)
 
+#: The edits that need a subject of one of these kinds in the photo.
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "object": ("object",),
+    "colour": ("object", "animal"),
+    "size": ("object", "animal"),
+    "person": ("person",),
+    "clothing": ("person",),
+    "animal": ("animal",),
+}
+
 
 def possible_edits(photo: Photo) -> list[str]:
     """The edit kinds that apply to ``photo``."""
-    kinds = {e.kind for e in photo.entities()}
-    out = []
-    for k in EDIT_KINDS:
-        if (
-            (k == "object" and "object" not in kinds)
-            or (k in ("colour", "size") and not kinds & {"object", "animal"})
-            or (k in ("person", "clothing") and "person" not in kinds)
-            or (k == "animal" and "animal" not in kinds)
-            or (k == "add" and photo.extra is not None)
-            or (k == "remove" and photo.extra is None)
-        ):
-            continue
-        out.append(k)
-    return out
+    return [k for k in EDIT_KINDS if _applies(k, photo)]
+
+
+def _applies(kind: str, photo: Photo) -> bool:
+    if kind == "add":
+        return photo.extra is None
+    if kind == "remove":
+        return photo.extra is not None
+    needs = _NEEDS.get(kind)
+    return needs is None or any(e.kind in needs for e in photo.entities())
