@@ -256,3 +256,13 @@ def test_cli_text_only_then_cirr_harness_unchanged(tmp_path: Path, capsys: pytes
     assert main([*args, *lib]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["compose"] == "combiner" and 0.0 <= report["recall@1"] <= 1.0
+
+
+def test_cli_text_only_trains_the_recipe_that_was_measured_by_default(tmp_path: Path) -> None:
+    """Without --epochs, a text-only run trains 30 epochs (where the shapes-tiny result was measured),
+    not the 20 of image-feature training."""
+    lib = ["--library", str(tmp_path / "lib"), "--model", MODEL]
+    small = ["--refs", "8", "--batch-size", "16", "--proj-dim", "8", "--hidden-dim", "8"]
+    assert main(["train-combiner", "--text-only", "--bridge", "noise", *small, *lib]) == 0
+    card = json.loads((tmp_path / "lib" / "combiners" / MODEL / "combiner.json").read_text())
+    assert card["epochs"] == 30 and card["triplets"] == 8 * 4
