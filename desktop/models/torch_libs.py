@@ -63,4 +63,5 @@ def preload_torch_libraries() -> list[str]:
         scope = os.RTLD_GLOBAL if name == "libtorch_global_deps" else os.RTLD_LOCAL
         if path.is_file() and dlopen(os.fsencode(path), os.RTLD_NOW | scope):
             opened.append(name)
+    _log.info("opened %d of torch's libraries ahead of import torch: %s", len(opened), ", ".join(opened) or "none")
     return opened
