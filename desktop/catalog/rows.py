@@ -1,8 +1,9 @@
-"""What the catalog hands out: plain frozen records, and the vocabulary of states."""
+"""What the catalog hands out: plain immutable records, and the vocabulary of states."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 # Image states.
 PENDING = "pending"  # seen, not embedded yet
@@ -27,8 +28,10 @@ class Root:
     state: str
 
 
-@dataclass(frozen=True, slots=True)
-class ImageRow:
+class ImageRow(NamedTuple):
+    """One image. A named tuple rather than a frozen dataclass: a rescan reads every row of a folder,
+    and at 100k rows building them took 0.35 s as dataclasses against 0.07 s as tuples."""
+
     id: int
     root_id: int
     path: str

@@ -130,7 +130,8 @@ class Catalog:
     def images_under(self, root_id: int) -> dict[str, ImageRow]:
         """Every image of a root, by path: what a rescan compares the disk against."""
         rows = self._query(f"SELECT {IMAGE_COLUMNS} FROM images WHERE root_id = ?", (root_id,))
-        return {r[2]: ImageRow(*r) for r in rows}
+        make = ImageRow._make
+        return {r[2]: make(r) for r in rows}
 
     def images_by_hash(self, hash: str) -> list[ImageRow]:
         rows = self._query(f"SELECT {IMAGE_COLUMNS} FROM images WHERE hash = ? ORDER BY id", (hash,))
