@@ -13,6 +13,7 @@ Three lanes keep the main thread free (see :mod:`desktop.gui.worker`):
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections.abc import Callable
@@ -41,6 +42,22 @@ SETTING_RESULTS = "gui.results"
 SETTING_DEVICE = "gui.device"
 PASTED = "pasted"
 FEW_RESULTS = 100
+
+
+def _load_quietly(lib: Library) -> object:
+    """Load the model with the garbage collector held off, then freeze what loading made.
+
+    Importing torch and open_clip makes millions of objects, and a full collection that starts on the
+    loading thread walks them all while holding the GIL: the window froze for 100-250 ms at a time. Held
+    off, no collection starts; frozen (``gc.freeze``), those long-lived objects are left out of every
+    later collection, so the full collections that come during indexing stay short too.
+    """
+    gc.disable()
+    try:
+        return lib.load_model()
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 @dataclass(frozen=True)
@@ -188,7 +205,7 @@ class Session(QObject):
                 self.model_state = READY
                 self.modelStateChanged.emit(READY)
 
-        Op(lambda ctx: lib.load_model(), success=loaded, failure=self._model_failed, name="load model").run_in(
+        Op(lambda ctx: _load_quietly(lib), success=loaded, failure=self._model_failed, name="load model").run_in(
             self.search_lane
         )
 

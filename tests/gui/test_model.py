@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
@@ -70,3 +73,23 @@ def test_reopen_with_a_weights_file_reloads_the_library(
     qtbot.waitUntil(lambda: window.session.model_state == READY, timeout=10_000)
     wait_idle(qtbot, window)
     assert window.session.library_size == 4
+
+
+@pytest.fixture
+def unfreeze_gc() -> Iterator[None]:
+    gc.unfreeze()  # earlier tests' models froze theirs: start from nothing frozen
+    yield
+    gc.unfreeze()  # what a loaded model froze stays out of later tests' collections otherwise
+    gc.enable()
+
+
+@pytest.mark.parametrize("model", ["shapes-tiny", DEFAULT_MODEL])  # loads / cannot load (offline)
+def test_loading_the_model_leaves_the_collector_on(
+    qtbot: QtBot, make_window: WindowFactory, unfreeze_gc: None, model: str
+) -> None:
+    """The model loads with garbage collection held off (long collections froze the window); it must be
+    back on afterwards, whether the model loaded or not, with what loading made frozen."""
+    window = make_window(model)
+    qtbot.waitUntil(lambda: window.session.model_state != LOADING, timeout=60_000)
+    assert gc.isenabled()
+    assert gc.get_freeze_count() > 0
