@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--platform", default="offscreen", help="Qt platform plugin (offscreen, xcb, ...)")
     ap.add_argument("--search-every", type=float, default=0.5)
     ap.add_argument("--timeout", type=float, default=900)
+    ap.add_argument("--weights", type=Path, help="a weights file for --model (e.g. a random-init ViT-B-32)")
     ap.add_argument("--runs", type=int, default=1, help="repeat in fresh processes")
     ap.add_argument("--hogs", type=int, default=0, help="busy processes competing for the CPU meanwhile")
     ap.add_argument("--save", action="store_true", help="record in benchmarks/results/ui_freeze.json")
@@ -72,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rendered {args.count} photos in {time.perf_counter() - t0:.1f} s")
 
         app = make_app()  # as the app starts: named, icon, GIL switch interval
-        session = Session.open(Path(tmp) / "library", args.model)
+        session = Session.open(Path(tmp) / "library", args.model, weights=args.weights)
         window = MainWindow(session)
         window.resize(1200, 800)
         window.show()
@@ -142,6 +143,7 @@ def repeat(args: argparse.Namespace) -> int:
         try:
             cmd = [sys.executable, "-m", "benchmarks.ui_freeze", "--json", "--count", str(args.count)]
             cmd += ["--model", args.model, "--platform", args.platform]
+            cmd += ["--weights", str(args.weights)] if args.weights else []
             out = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
         finally:
             for hog in hogs:
@@ -158,9 +160,13 @@ def repeat(args: argparse.Namespace) -> int:
     if args.save:
         path = RESULTS / "ui_freeze.json"
         data = json.loads(path.read_text()) if path.is_file() else {}
-        data.setdefault("conditions", {})[f"hogs-{args.hogs}" if args.hogs else "idle"] = {
+        condition = f"hogs-{args.hogs}" if args.hogs else "idle"
+        if args.model != "shapes-tiny":
+            condition += f" {args.model}"
+        data.setdefault("conditions", {})[condition] = {
             "machine": machine_info(),
-            "setup": f"{args.count} new shapes photos indexed by the real window with {args.model} on CPU, "
+            "setup": f"{args.count} new shapes photos indexed by the real window with {args.model} on CPU "
+            f"({'weights ' + args.weights.name if args.weights else 'its own weights'}), "
             f"a search typed every {args.search_every} s, a 10 ms QTimer on the main thread, "
             f"{args.hogs} busy processes alongside",
             "runs": runs,
