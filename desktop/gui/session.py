@@ -145,6 +145,9 @@ class Session(QObject):
         if self.library is not None:
             self.library.close()
             self.library = None
+        # What the model load froze (see _load_quietly) is collectable again, so that the interpreter's
+        # exit tears it down as usual (native extensions report "leaked" objects otherwise).
+        gc.unfreeze()
 
     @property
     def closed(self) -> bool:
