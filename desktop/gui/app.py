@@ -29,8 +29,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-#: How long (s) a thread may keep the GIL while another waits for it. PySide releases the GIL around Qt
-#: calls, so while the indexer's threads run Python the window waits up to this long on each one. Python's
+#: How long (s) a thread may keep the GIL while another waits for it. While the indexer's threads run
+#: Python, the window waits up to this long each time it needs the GIL back (each time Qt calls into
+#: Python, and around many Qt calls, where PySide lets go of it). Python's
 #: 5 ms made the longest freeze while indexing 62-84 ms; 1 ms, 47-69 ms (benchmarks/ui_freeze.py, four
 #: runs each). It costs the tiny demo model ~9% of its Python-bound indexing rate (217 vs 239 photos/s);
 #: real backbones spend their time in torch, outside the GIL.

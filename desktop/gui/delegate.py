@@ -3,11 +3,11 @@
 Every cell has the same size whatever the photo's shape or resolution, so the grid stays regular and a
 cell never grows over its caption.
 
-A painted cell is kept as a pixmap and repainted with one call. That matters while indexing: PySide lets
-go of the GIL around nearly every Qt call, and with the indexer's threads running Python each call from
-a Python ``paint`` can wait up to a switch interval to get it back. Drawing a cell the long way takes
-about thirty such calls; a grid of them took 15-60 ms to repaint beside one busy Python thread, against
-3 ms alone. From the cache it is a handful of calls per cell.
+A painted cell is kept as a pixmap and repainted with one call. That matters while indexing: with the
+indexer's threads running Python, the window's thread must win the GIL back each time Qt calls into
+Python and whenever PySide lets go of it around a Qt call, up to a switch interval each time. Drawing a
+cell the long way takes about thirty Qt calls; a grid of them took 15-60 ms to repaint beside one busy
+Python thread, against 3 ms alone. From the cache it is a handful of calls per cell (2-15 ms).
 """
 
 from __future__ import annotations
