@@ -97,7 +97,6 @@ class Library:
         self._encoder: Encoder | None = None
         self._index: VectorIndex | None = None
         self._combiner: object | None = None
-        self._combiner_card: dict[str, Any] | None = None
         self._combiner_checked = False
         self._combiner_lock = threading.Lock()  # a background training run swaps in its Combiner
         self._model_lock = threading.Lock()
@@ -190,20 +189,14 @@ class Library:
                 if path is not None:
                     from desktop.compose.weights import load_combiner
 
-                    self._combiner, card = load_combiner(path)
-                    self._combiner_card = {**card, "path": str(path)}
+                    self._combiner, _card = load_combiner(path)
                 self._combiner_checked = True
             return self._combiner
-
-    def combiner_card(self) -> dict[str, Any] | None:
-        """Where the Combiner in use came from (its card, plus ``path``); None without one."""
-        self.combiner()
-        return self._combiner_card
 
     def reload_combiner(self) -> None:
         """Look for the Combiner again at the next composed search (a new one was trained)."""
         with self._combiner_lock:
-            self._combiner, self._combiner_card, self._combiner_checked = None, None, False
+            self._combiner, self._combiner_checked = None, False
 
     # -- roots ---------------------------------------------------------------------------------------
 

@@ -61,6 +61,11 @@ class CombinerTraining(QObject):
     def running(self) -> bool:
         return self.state == TRAINING
 
+    @property
+    def step(self) -> str:
+        """Where a run is, in words ("reading captions 34%", "epoch 3 of 30")."""
+        return self.progress.text if self.progress else "starting"
+
     def can_resume(self) -> bool:
         """Whether a run for the active backbone was stopped part-way and would pick up where it was."""
         lib = self._library()
@@ -100,11 +105,6 @@ class CombinerTraining(QObject):
     def cancel(self) -> None:
         if self._op is not None:
             self._op.cancel()
-
-    def shutdown(self, timeout_ms: int = 15000) -> bool:
-        """Stop a run (it can resume next time) and wait for its thread."""
-        self.cancel()
-        return self.lane.wait(timeout_ms)
 
     # -- on the main thread -------------------------------------------------------------------------
 

@@ -59,8 +59,7 @@ class StatusBar(QStatusBar):
     def show_training(self) -> None:
         training = self.session.combiner_training
         if training.running:
-            step = training.progress.text if training.progress else "starting"
-            self.training.setText(f"Training Combiner: {step}")
+            self.training.setText(f"Training Combiner: {training.step}")
         self.training.setVisible(training.running)
 
     def show_indexing(self, state: str) -> None:

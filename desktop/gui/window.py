@@ -178,8 +178,7 @@ class MainWindow(QMainWindow):
         training = self.session.combiner_training
         self.train_action.setEnabled(not training.running)
         if training.running:
-            step = training.progress.text if training.progress else "starting"
-            running = f"Training a Combiner in the background: {step} · <a href='cancel'>Stop</a>"
+            running = f"Training a Combiner in the background: {training.step} · <a href='cancel'>Stop</a>"
             self.search_bar.set_offer(running, "Stopping keeps what is done; training resumes from there next time.")
             return
         result = self._last_result
