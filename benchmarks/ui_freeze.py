@@ -10,6 +10,13 @@ real window indexes ``--count`` new photos (shapes scenes rendered beforehand), 
 
 ``--hogs N`` keeps N other busy processes running meanwhile (a machine doing something else). ``--save``
 records the runs under a key for the condition (``idle``, ``hogs-N``) in results/ui_freeze.json.
+
+A shared virtual machine sometimes stops running its guest for a while; every thread of every process
+then misses its timers together, and the window's gap says nothing about the app. So a canary, a separate
+process that needs nothing from the app, sleeps 10 ms at a time alongside and records when it woke up late
+without having waited for a CPU (``/proc/thread-self/schedstat``): the machine, not our load, held it up.
+Each gap of the window is also reported less its overlap with such machine stalls ("own" gap), which
+blames the app for anything the canary did not see. Both figures are printed and saved.
 """
 
 from __future__ import annotations
@@ -26,6 +33,60 @@ import time
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
+
+Gap = tuple[float, float]  # (start, end) on time.monotonic(), the same clock in every process
+
+#: The canary: sleeps 10 ms at a time; on SIGINT prints its late wake-ups as JSON [start, end, late_s].
+#: "late" is the gap less the sleep, its own CPU time and its wait for a CPU: time the machine did not run it.
+CANARY = r"""
+import json, sys, time
+try:
+    stat = open("/proc/thread-self/schedstat")
+except OSError:
+    stat = None
+def sched():
+    if stat is None:
+        return 0, 0
+    stat.seek(0)
+    run, wait = stat.read().split()[:2]
+    return int(run), int(wait)
+late = []
+last, (run0, wait0) = time.monotonic(), sched()
+try:
+    while True:
+        time.sleep(0.01)
+        now, (run, wait) = time.monotonic(), sched()
+        unexplained = (now - last) - 0.01 - (run - run0) / 1e9 - (wait - wait0) / 1e9
+        if unexplained > 0.02:
+            late.append([last + 0.01, now, unexplained])
+        last, run0, wait0 = now, run, wait
+except KeyboardInterrupt:
+    pass
+print(json.dumps(late), flush=True)
+"""
+
+
+class Canary:
+    """A separate process that notices when the machine itself stops running things (see the module doc)."""
+
+    def __init__(self) -> None:
+        self._proc = subprocess.Popen([sys.executable, "-c", CANARY], stdout=subprocess.PIPE, text=True)
+        self.stalls: list[Gap] = []
+
+    def stop(self) -> list[Gap]:
+        import signal
+
+        self._proc.send_signal(signal.SIGINT)
+        out, _ = self._proc.communicate(timeout=30)
+        self.stalls = [(a, b) for a, b, _late in json.loads(out or "[]")]
+        return self.stalls
+
+
+def own_gap(gap: Gap, stalls: list[Gap]) -> float:
+    """The part of a gap (seconds) that no machine stall overlaps."""
+    start, end = gap
+    shared = sum(max(0.0, min(end, b) - max(start, a)) for a, b in stalls)
+    return max(0.0, end - start - shared)
 
 
 def render_photos(folder: Path, count: int, seed: int = 3) -> None:
@@ -73,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rendered {args.count} photos in {time.perf_counter() - t0:.1f} s")
 
         app = make_app()  # as the app starts: named, icon, GIL switch interval
+        canary = Canary()
         session = Session.open(Path(tmp) / "library", args.model, weights=args.weights)
         window = MainWindow(session)
         window.resize(1200, 800)
@@ -82,14 +144,14 @@ def main(argv: list[str] | None = None) -> int:
         load_gaps = run_ticks(app, lambda: session.model_state == READY or session.model_state == "unavailable", 120)
         print(
             f"model {args.model} {session.model_state} on {session.device}; longest gap while loading "
-            f"{max(load_gaps, default=0) * 1000:.0f} ms"
+            f"{longest(load_gaps) * 1000:.0f} ms"
         )
         if session.model_state != READY:
             return 1
 
         idle_end = time.perf_counter() + 3
         idle = run_ticks(app, lambda: time.perf_counter() > idle_end, 10)
-        print(f"idle window for 3 s (machine noise): longest gap {max(idle) * 1000:.0f} ms")
+        print(f"idle window for 3 s (machine noise): longest gap {longest(idle) * 1000:.0f} ms")
 
         words = ["a red circle", "a blue square", "two shapes on black", "a star", "a green triangle"]
         typed = QTimer()
@@ -108,8 +170,11 @@ def main(argv: list[str] | None = None) -> int:
         took = time.perf_counter() - started
         window.shutdown()
         window.close()
+        stalls = canary.stop()
 
-    gaps_ms = sorted(g * 1000 for g in gaps)
+    gaps_ms = sorted((end - start) * 1000 for start, end in gaps)
+    own_ms = sorted(own_gap(g, stalls) * 1000 for g in gaps)
+    during = [s for s in stalls if s[1] > gaps[0][0]] if gaps else []
     print(
         f"indexed {args.count} photos in {took:.1f} s with the window up "
         f"({args.count / took:.0f} photos/s), {len(gaps_ms)} ticks of 10 ms"
@@ -119,14 +184,24 @@ def main(argv: list[str] | None = None) -> int:
         f"median {statistics.median(gaps_ms):.0f} ms; gaps > 50 ms: {sum(g > 50 for g in gaps_ms)}, "
         f"> 100 ms: {sum(g > 100 for g in gaps_ms)}"
     )
+    print(
+        f"machine stalls seen by the canary while indexing: {len(during)}, longest "
+        f"{max((b - a for a, b in during), default=0) * 1000:.0f} ms; the window's own longest gap "
+        f"(less those stalls) {own_ms[-1]:.0f} ms, p99 {own_ms[int(len(own_ms) * 0.99)]:.0f} ms"
+    )
     print("target: max < 100 ms —", "met" if gaps_ms[-1] < 100 else "NOT met")
     if args.json:
         figures = {
             "max_gap_ms": round(gaps_ms[-1]),
             "p99_gap_ms": round(gaps_ms[int(len(gaps_ms) * 0.99)]),
             "gaps_over_50_ms": sum(g > 50 for g in gaps_ms),
-            "model_load_max_gap_ms": round(max(load_gaps, default=0) * 1000),
-            "idle_window_max_gap_ms": round(max(idle) * 1000),
+            "own_max_gap_ms": round(own_ms[-1]),
+            "own_p99_gap_ms": round(own_ms[int(len(own_ms) * 0.99)]),
+            "machine_stalls": len(during),
+            "machine_stall_max_ms": round(max((b - a for a, b in during), default=0) * 1000),
+            "model_load_max_gap_ms": round(longest(load_gaps) * 1000),
+            "model_load_own_max_gap_ms": round(max((own_gap(g, stalls) for g in load_gaps), default=0) * 1000),
+            "idle_window_max_gap_ms": round(longest(idle) * 1000),
             "photos_per_s": round(args.count / took),
         }
         print("RESULT " + json.dumps(figures))
@@ -156,7 +231,9 @@ def repeat(args: argparse.Namespace) -> int:
         runs.append(json.loads(line[len("RESULT ") :]))
         print(f"run {i + 1}/{args.runs} ({args.hogs} hogs): {runs[-1]}", flush=True)
     worst = max(r["max_gap_ms"] for r in runs)
+    own = max(r["own_max_gap_ms"] for r in runs)
     print(f"longest gap over {len(runs)} runs: {worst} ms; target < 100 ms: {'met' if worst < 100 else 'NOT met'}")
+    print(f"longest gap less machine stalls: {own} ms; target < 100 ms: {'met' if own < 100 else 'NOT met'}")
     if args.save:
         path = RESULTS / "ui_freeze.json"
         data = json.loads(path.read_text()) if path.is_file() else {}
@@ -171,25 +248,30 @@ def repeat(args: argparse.Namespace) -> int:
             f"{args.hogs} busy processes alongside",
             "runs": runs,
             "max_gap_ms": worst,
+            "own_max_gap_ms": own,
             "target_max_gap_ms": 100,
         }
         write_result("ui_freeze", data)
     return 0
 
 
-def run_ticks(app: object, until: object, timeout: float, trace: object = None) -> list[float]:
-    """Run the event loop with a 10 ms timer until ``until()``; return the gaps between ticks (s).
-    With ``trace``, print what ``trace()`` says at each gap over 50 ms."""
+def longest(gaps: list[Gap]) -> float:
+    return max((end - start for start, end in gaps), default=0.0)
+
+
+def run_ticks(app: object, until: object, timeout: float, trace: object = None) -> list[Gap]:
+    """Run the event loop with a 10 ms timer until ``until()``; return the gaps between ticks as
+    (start, end) on ``time.monotonic()``. With ``trace``, print what ``trace()`` says at each gap over 50 ms."""
     from PySide6.QtCore import QEventLoop, QTimer
 
-    gaps: list[float] = []
-    last = [time.perf_counter()]
+    gaps: list[Gap] = []
+    last = [time.monotonic()]
     loop = QEventLoop()
-    deadline = time.perf_counter() + timeout
+    deadline = time.monotonic() + timeout
 
     def tick() -> None:
-        now = time.perf_counter()
-        gaps.append(now - last[0])
+        now = time.monotonic()
+        gaps.append((last[0], now))
         if trace is not None and now - last[0] > 0.05:
             print(f"  gap {(now - last[0]) * 1000:.0f} ms during {trace()}")  # type: ignore[operator]
         last[0] = now

@@ -7,7 +7,8 @@ A painted cell is kept as a pixmap and repainted with one call. That matters whi
 indexer's threads running Python, the window's thread must win the GIL back each time Qt calls into
 Python and whenever PySide lets go of it around a Qt call, up to a switch interval each time. Drawing a
 cell the long way takes about thirty Qt calls; a grid of them took 15-60 ms to repaint beside one busy
-Python thread, against 3 ms alone. From the cache it is a handful of calls per cell (2-15 ms).
+Python thread, against 3 ms alone. From the cache it is a handful of calls per cell (2-15 ms). The grid
+(:mod:`desktop.gui.grid`) goes further and paints all its visible cells in one call into Python.
 """
 
 from __future__ import annotations
@@ -65,15 +66,23 @@ class ThumbnailDelegate(QStyledItemDelegate):
         return self.cell_size(option.fontMetrics.height())
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
-        rect: QRect = option.rect
-        found = self._source.cell(index.row())
+        """Qt's way in, one call per cell (drag pictures); the grid itself paints through :meth:`paint_row`."""
+        state = option.state
+        look = (bool(state & _SELECTED), bool(state & _HOVER), bool(state & _FOCUS))
+        self.paint_row(painter, option, option.rect, index.row(), look)
+
+    def paint_row(
+        self, painter: QPainter, option: QStyleOptionViewItem, rect: QRect, row: int, look: tuple[bool, bool, bool]
+    ) -> None:
+        """Paint a row's cell into ``rect``; ``look`` is (selected, hovered, focused); ``option`` gives the
+        palette and the font."""
+        found = self._source.cell(row)
         if found is None:
             return
         name, picture = found
-        state = option.state
-        look = (bool(state & _SELECTED), bool(state & _HOVER), bool(state & _FOCUS))
         w, h, ratio = rect.width(), rect.height(), self.ratio
-        key = (name, picture.cacheKey(), w, h, ratio, look)
+        group = option.palette.currentColorGroup()
+        key = (name, picture.cacheKey(), w, h, ratio, group, look)
         cell = self._cells.get(key)
         if cell is None:
             cell = self._render(option, name, picture, w, h, ratio, *look)

@@ -3,13 +3,44 @@
 Actions (context menu and keys while the grid has focus): Return opens, Space previews, Ctrl+C copies the
 path, Ctrl+R uses the photo as the reference, Ctrl+M finds more like it, Ctrl+Shift+O shows it in the
 file manager. Photos drag out as file URLs.
+
+The grid paints its visible cells itself, in one call into Python. QListView's own paint calls the model's
+``flags()`` and ``rowCount()`` and the delegate's ``paint()`` for every cell, about five calls from C++
+into Python per cell, and while the indexer's threads run Python each call must win the GIL back first:
+a repaint of 16 cells took 35-100 ms that way beside indexing, against a few ms alone. Here the cells on
+screen are found by bisection over ``visualRect`` (rows are laid out in order, rows not yet laid out
+have no rectangle) and each is drawn from the delegate's cache with the state QListView would give it:
+selected, current with focus, under the mouse where the style tracks hover. The rubber band of a drag
+selection is drawn as QListView draws it. ``fast_paint = False`` falls back to QListView's paint; a test
+checks the two paint the same pixels.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, QPoint, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QResizeEvent
-from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QWidget
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCursor,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QResizeEvent,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QListView,
+    QMenu,
+    QRubberBand,
+    QStyle,
+    QStyleOptionRubberBand,
+    QStyleOptionViewItem,
+    QWidget,
+)
 
 from desktop.gui import files
 from desktop.gui.delegate import ThumbnailDelegate
@@ -17,10 +48,26 @@ from desktop.gui.results import ResultsModel
 from desktop.library import Hit
 
 
+def first_true(count: int, pred: Callable[[int], bool]) -> int:
+    """The first of ``0..count-1`` for which ``pred`` holds (``count`` if none); ``pred`` must be
+    false up to some point and true from there on."""
+    lo, hi = 0, count
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if pred(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
 class ResultsView(QListView):
     useAsReference = Signal(str)
     moreLikeThis = Signal(str)
     previewRequested = Signal(int)  # row
+
+    #: Paint the visible cells in one call (see the module doc); False leaves it to QListView.
+    fast_paint = True
 
     def __init__(self, model: ResultsModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -43,6 +90,8 @@ class ResultsView(QListView):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
         self.doubleClicked.connect(lambda idx: self.previewRequested.emit(idx.row()))
+        self._band_from = QPoint()  # where a drag selection started, in content coordinates
+        self._band_to = QPoint()
         self._delegate = ThumbnailDelegate(model.thumbnail_size, model, self)
         self.setItemDelegate(self._delegate)
         self.set_thumbnail_size(model.thumbnail_size)
@@ -87,6 +136,76 @@ class ResultsView(QListView):
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange, QEvent.Type.StyleChange):
             self._delegate.invalidate()  # painted cells have the old colours or font
         super().changeEvent(event)
+
+    # -- painting ------------------------------------------------------------------------------------
+
+    def visible_rows(self, area: QRect) -> range:
+        """The rows whose cells may meet ``area`` (viewport coordinates): a contiguous run, found by
+        bisection because rows are laid out in order."""
+        model = self._model
+        count = model.rowCount()
+
+        def rect(row: int) -> QRect:
+            return self.visualRect(model.index(row))
+
+        top, bottom = area.top(), area.bottom()
+        # A row not laid out yet (batched layout) has no rectangle and counts as below everything.
+        first = first_true(count, lambda r: not (cell := rect(r)).isValid() or cell.bottom() >= top)
+        end = first_true(count, lambda r: not (cell := rect(r)).isValid() or cell.top() > bottom)
+        return range(first, max(first, end))
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if not self.fast_paint:
+            super().paintEvent(event)
+            return
+        area = event.rect()
+        option = QStyleOptionViewItem()
+        self.initViewItemOption(option)
+        if self.isEnabled():  # as QListView: enabled items take the normal colours, active window or not
+            palette = QPalette(option.palette)
+            palette.setCurrentColorGroup(QPalette.ColorGroup.Normal)
+            option.palette = palette
+        model, selection, viewport = self._model, self.selectionModel(), self.viewport()
+        current = self.currentIndex()
+        focus_row = current.row() if current.isValid() and (self.hasFocus() or viewport.hasFocus()) else -1
+        hover_row = -1
+        if viewport.testAttribute(Qt.WidgetAttribute.WA_Hover) and viewport.underMouse():
+            hover_row = self.indexAt(viewport.mapFromGlobal(QCursor.pos())).row()
+        painter = QPainter(viewport)
+        try:
+            for row in self.visible_rows(area):
+                index = model.index(row)
+                cell = self.visualRect(index)
+                if not cell.isValid() or not cell.intersects(area):
+                    continue
+                look = (selection.isSelected(index), row == hover_row, row == focus_row)
+                self._delegate.paint_row(painter, option, cell, row, look)
+            if self.state() == QAbstractItemView.State.DragSelectingState:
+                self._paint_band(painter)
+        finally:
+            painter.end()
+
+    def _paint_band(self, painter: QPainter) -> None:
+        offset = QPoint(self.horizontalOffset(), self.verticalOffset())
+        band = QRect(self._band_from - offset, self._band_to - offset).normalized()
+        option = QStyleOptionRubberBand()
+        option.initFrom(self)
+        option.shape = QRubberBand.Shape.Rectangle
+        option.opaque = False
+        option.rect = band.intersected(self.viewport().rect().adjusted(-16, -16, 16, 16))
+        painter.save()
+        self.style().drawControl(QStyle.ControlElement.CE_RubberBand, option, painter)
+        painter.restore()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self._band_from = self._band_to = event.position().toPoint() + QPoint(
+            self.horizontalOffset(), self.verticalOffset()
+        )
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        self._band_to = event.position().toPoint() + QPoint(self.horizontalOffset(), self.verticalOffset())
+        super().mouseMoveEvent(event)
 
     def current_hit(self) -> Hit | None:
         idx = self.currentIndex()
