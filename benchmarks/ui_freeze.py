@@ -11,12 +11,13 @@ real window indexes ``--count`` new photos (shapes scenes rendered beforehand), 
 ``--hogs N`` keeps N other busy processes running meanwhile (a machine doing something else). ``--save``
 records the runs under a key for the condition (``idle``, ``hogs-N``) in results/ui_freeze.json.
 
-A shared virtual machine sometimes stops running its guest for a while; every thread of every process
-then misses its timers together, and the window's gap says nothing about the app. So a canary, a separate
-process that needs nothing from the app, sleeps 10 ms at a time alongside and records when it woke up late
-without having waited for a CPU (``/proc/thread-self/schedstat``): the machine, not our load, held it up.
-Each gap of the window is also reported less its overlap with such machine stalls ("own" gap), which
-blames the app for anything the canary did not see. Both figures are printed and saved.
+A shared virtual machine sometimes stops running a virtual CPU for a while; whatever runs there misses
+its timers, a thread holding the GIL there holds up the window too, and the window's gap then says
+nothing about the app. So canaries, one separate process pinned to each CPU, needing nothing from the
+app, sleep 10 ms at a time alongside and record when they woke up late without having waited for a CPU
+(``/proc/thread-self/schedstat``): the machine, not our load, held them up. Each gap of the window is
+also reported less its overlap with such machine stalls ("own" gap), which blames the app for anything
+no canary saw. Both figures are printed and saved.
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ Gap = tuple[float, float]  # (start, end) on time.monotonic(), the same clock in
 #: The canary: sleeps 10 ms at a time; on SIGINT prints its late wake-ups as JSON [start, end, late_s].
 #: "late" is the gap less the sleep, its own CPU time and its wait for a CPU: time the machine did not run it.
 CANARY = r"""
-import json, sys, time
+import json, os, sys, time
+if len(sys.argv) > 1 and hasattr(os, "sched_setaffinity"):
+    os.sched_setaffinity(0, {int(sys.argv[1])})
 try:
     stat = open("/proc/thread-self/schedstat")
 except OSError:
@@ -67,25 +70,41 @@ print(json.dumps(late), flush=True)
 
 
 class Canary:
-    """A separate process that notices when the machine itself stops running things (see the module doc)."""
+    """Separate processes, one per CPU, that notice when the machine itself stops running things
+    (see the module doc)."""
 
     def __init__(self) -> None:
-        self._proc = subprocess.Popen([sys.executable, "-c", CANARY], stdout=subprocess.PIPE, text=True)
+        cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else [None]
+        self._procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", CANARY, *([] if cpu is None else [str(cpu)])], stdout=subprocess.PIPE, text=True
+            )
+            for cpu in cpus[:16]
+        ]
         self.stalls: list[Gap] = []
 
     def stop(self) -> list[Gap]:
         import signal
 
-        self._proc.send_signal(signal.SIGINT)
-        out, _ = self._proc.communicate(timeout=30)
-        self.stalls = [(a, b) for a, b, _late in json.loads(out or "[]")]
+        for proc in self._procs:
+            proc.send_signal(signal.SIGINT)
+        for proc in self._procs:
+            out, _ = proc.communicate(timeout=30)
+            self.stalls += [(a, b) for a, b, _late in json.loads(out or "[]")]
+        self.stalls.sort()
         return self.stalls
 
 
 def own_gap(gap: Gap, stalls: list[Gap]) -> float:
-    """The part of a gap (seconds) that no machine stall overlaps."""
+    """The part of a gap (seconds) that no machine stall overlaps (stalls sorted by start; they may overlap
+    one another, one canary per CPU)."""
     start, end = gap
-    shared = sum(max(0.0, min(end, b) - max(start, a)) for a, b in stalls)
+    shared, reach = 0.0, start
+    for a, b in stalls:
+        a, b = max(a, reach), min(b, end)
+        if b > a:
+            shared += b - a
+            reach = b
     return max(0.0, end - start - shared)
 
 

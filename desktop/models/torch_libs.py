@@ -8,6 +8,10 @@ window keeps running; torch's own import then finds them loaded. What remains is
 initialisation, in pieces under 0.1 s. (Measured with a 5 ms ticker on the main thread while another
 thread imported torch: longest gap 390-480 ms before, 90-94 ms after.)
 
+Triton's extension (libtriton, about 480 MB, shipped with CUDA builds of torch) is opened the same way:
+loading open_clip imports ``torch._dynamo``, which imports triton, and mapping it under the import
+machinery held the GIL for 40-60 ms; once mapped its import takes under a millisecond.
+
 POSIX only (Linux, macOS); elsewhere, or if anything is unexpected, it does nothing and torch loads as usual.
 """
 
@@ -63,5 +67,19 @@ def preload_torch_libraries() -> list[str]:
         scope = os.RTLD_GLOBAL if name == "libtorch_global_deps" else os.RTLD_LOCAL
         if path.is_file() and dlopen(os.fsencode(path), os.RTLD_NOW | scope):
             opened.append(name)
+    for path in _triton_extensions():
+        if dlopen(os.fsencode(path), os.RTLD_NOW | os.RTLD_LOCAL):  # as Python opens extension modules
+            opened.append(path.name)
     _log.info("opened %d of torch's libraries ahead of import torch: %s", len(opened), ", ".join(opened) or "none")
     return opened
+
+
+def _triton_extensions() -> list[Path]:
+    """Triton's compiled extension modules, if triton is installed (finding them imports nothing)."""
+    try:
+        spec = importlib.util.find_spec("triton")
+    except (ImportError, ValueError):
+        return []
+    if spec is None or spec.origin is None:
+        return []
+    return sorted((Path(spec.origin).parent / "_C").glob("libtriton*.so"))

@@ -21,6 +21,11 @@ def test_preloaded_torch_imports_and_computes() -> None:
         assert preload_torch_libraries() == []  # once per process
         import torch
         x = torch.arange(6.0).reshape(2, 3)
+        import importlib.util
+        if importlib.util.find_spec("triton") is not None:  # opened ahead too; its import must still work
+            assert any(n.startswith("libtriton") for n in opened), opened
+            import triton._C.libtriton as lt
+            assert lt.__file__.endswith(".so")
         print(",".join(opened), float((x @ x.T).sum()))
         """
     )
