@@ -35,8 +35,7 @@ class ResultsModel(QAbstractListModel):
         self._scale = 1.0  # device pixels per logical pixel: thumbnails are made sharp for the screen
         self._placeholder = placeholder(size)
         self._broken = placeholder(size, broken=True)
-        loader.ready.connect(self._on_ready)
-        loader.failed.connect(self._on_failed)
+        loader.arrived.connect(self._on_arrived)
 
     # -- content ------------------------------------------------------------------------------------
 
@@ -135,15 +134,12 @@ class ResultsModel(QAbstractListModel):
             return pm
         return self._broken if self._loader.error(path, self._load_size) else self._placeholder
 
-    def _on_ready(self, path: str, size: int) -> None:
-        if size != self._load_size:
-            return
-        for row in self._rows.get(path, ()):
-            idx = self.index(row)
-            self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])
-
-    def _on_failed(self, path: str, size: int, reason: str) -> None:
-        self._on_ready(path, size)
+    def _on_arrived(self, keys: list[tuple[str, int]]) -> None:
+        """Thumbnails (or their errors) came: one change over the rows they span, so one repaint."""
+        size = self._load_size
+        rows = [row for path, s in keys if s == size for row in self._rows.get(path, ())]
+        if rows:
+            self.dataChanged.emit(self.index(min(rows)), self.index(max(rows)), [Qt.ItemDataRole.DecorationRole])
 
 
 def local_paths(mime: QMimeData) -> list[Path]:

@@ -5,6 +5,12 @@ the pictures now on screen come before the ones scrolled past; old requests beyo
 dropped (they are asked for again if their row is painted again). Files come from the disk cache
 (:mod:`desktop.thumbs`); a ``QImage`` is made on the worker thread and turned into a ``QPixmap`` on the
 main thread, where a small LRU keeps the recent ones.
+
+Finished loads are handed to the main thread in batches: a worker appends to a list and wakes the main
+thread only when the list was empty, and the main thread takes the whole list in one call and tells its
+listeners once (``arrived``, with every key). A new result list brings twenty or more thumbnails at
+once; one call into Python per thumbnail, and a signal per thumbnail to each listener, meant as many
+waits for the GIL while the indexer runs.
 """
 
 from __future__ import annotations
@@ -26,11 +32,10 @@ Key = tuple[str, int]
 
 
 class ThumbnailLoader(QObject):
-    ready = Signal(str, int)  # path, size: pixmap(path, size) now answers
-    failed = Signal(str, int, str)  # path, size, reason
+    #: [(path, size), ...] whose pixmap(path, size) or error(path, size) now answers
+    arrived = Signal(list)
 
-    _loaded = Signal(str, int, QImage)
-    _broken = Signal(str, int, str)
+    _wake = Signal()  # from a worker: the arrivals list is no longer empty
 
     def __init__(
         self, cache: ThumbnailCache, *, threads: int | None = None, backlog: int = 300, keep: int = 800
@@ -47,9 +52,9 @@ class ThumbnailLoader(QObject):
         self._keep = keep
         self._pixmaps: OrderedDict[Key, QPixmap] = OrderedDict()
         self._errors: dict[Key, str] = {}
+        self._arrivals: list[tuple[Key, QImage | str]] = []  # guarded by _lock: a picture, or why not
         self.requests = 0  # how many loads were asked of the pool (tests check it stays small)
-        self._loaded.connect(self._on_loaded)
-        self._broken.connect(self._on_broken)
+        self._wake.connect(self._take_arrivals, Qt.ConnectionType.QueuedConnection)
 
     def pixmap(self, path: str, size: int) -> QPixmap | None:
         """The thumbnail if loaded; otherwise None, and a load is queued."""
@@ -111,26 +116,36 @@ class ThumbnailLoader(QObject):
                 image = image.scaled(  # so that painting it is a plain copy on the main thread
                     size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
                 )
-            self._loaded.emit(path, size, image)
+            self._arrive(key, image)
         except ImageError as exc:
-            self._broken.emit(path, size, exc.message)
+            self._arrive(key, exc.message)
         except Exception as exc:  # a worker thread must not die on one odd file
             _log.warning("thumbnail of %s failed: %s", path, exc)
-            self._broken.emit(path, size, str(exc))
+            self._arrive(key, str(exc))
         finally:
             self._done(key)
 
-    def _on_loaded(self, path: str, size: int, image: QImage) -> None:
-        key = (path, size)
-        self._pixmaps[key] = QPixmap.fromImage(image)
-        self._pixmaps.move_to_end(key)
+    def _arrive(self, key: Key, outcome: QImage | str) -> None:
+        with self._lock:
+            first = not self._arrivals
+            self._arrivals.append((key, outcome))
+        if first:
+            self._wake.emit()
+
+    def _take_arrivals(self) -> None:
+        with self._lock:
+            arrivals, self._arrivals = self._arrivals, []
+        if not arrivals:
+            return
+        for key, outcome in arrivals:
+            if isinstance(outcome, str):
+                self._errors[key] = outcome
+            else:
+                self._pixmaps[key] = QPixmap.fromImage(outcome)
+                self._pixmaps.move_to_end(key)
         while len(self._pixmaps) > self._keep:
             self._pixmaps.popitem(last=False)
-        self.ready.emit(path, size)
-
-    def _on_broken(self, path: str, size: int, reason: str) -> None:
-        self._errors[(path, size)] = reason
-        self.failed.emit(path, size, reason)
+        self.arrived.emit([key for key, _ in arrivals])
 
 
 class _Load(QRunnable):

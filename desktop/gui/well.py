@@ -50,8 +50,7 @@ class ReferenceWell(QFrame):
         self.clear_button.setCursor(Qt.CursorShape.ArrowCursor)
         self.clear_button.clicked.connect(self.clear)
         self.clear_button.hide()
-        loader.ready.connect(self._on_thumb)
-        loader.failed.connect(self._on_thumb_failed)
+        loader.arrived.connect(self._on_thumbs)
         self._style()
 
     # -- the reference ------------------------------------------------------------------------------
@@ -123,16 +122,16 @@ class ReferenceWell(QFrame):
     def _thumb_size(self) -> int:
         return 2 * WELL_SIZE  # sharp on HiDPI screens, and shared with nothing else
 
-    def _on_thumb(self, path: str, size: int) -> None:
-        if path == self._path and size == self._thumb_size():
-            pm = self._loader.pixmap(path, size)
-            if pm is not None:
-                self._show(pm)
-
-    def _on_thumb_failed(self, path: str, size: int, reason: str) -> None:
-        if path == self._path and size == self._thumb_size():
+    def _on_thumbs(self, keys: list[tuple[str, int]]) -> None:
+        path, size = self._path, self._thumb_size()
+        if path is None or (path, size) not in keys:
+            return
+        reason = self._loader.error(path, size)
+        if reason is not None:
             self.picture.setText("cannot\nshow")
             self.setToolTip(f"Reference: {path}\n{reason}")
+        elif (pm := self._loader.pixmap(path, size)) is not None:
+            self._show(pm)
 
     def _show(self, pm: QPixmap) -> None:
         inner = self.picture.size()

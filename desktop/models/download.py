@@ -267,9 +267,7 @@ class TqdmProgress:
             self.close()
             from tqdm import tqdm
 
-            self._bar = tqdm(
-                total=total, initial=done, desc=self.desc, unit="B", unit_scale=True, unit_divisor=1024
-            )
+            self._bar = tqdm(total=total, initial=done, desc=self.desc, unit="B", unit_scale=True, unit_divisor=1024)
         else:
             self._bar.update(done - self._bar.n)
         if total is not None and done >= total:

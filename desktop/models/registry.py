@@ -85,9 +85,16 @@ def _hub(
     std: Triple = OPENAI_STD,
 ) -> ModelSpec:
     return ModelSpec(
-        name=f"{arch}/{tag}", arch=arch, pretrained=tag, dim=dim, image_size=image_size,
-        description=description, url=f"{_HF}/{repo}/resolve/main/{file}", size_bytes=size_bytes,
-        mean=mean, std=std,
+        name=f"{arch}/{tag}",
+        arch=arch,
+        pretrained=tag,
+        dim=dim,
+        image_size=image_size,
+        description=description,
+        url=f"{_HF}/{repo}/resolve/main/{file}",
+        size_bytes=size_bytes,
+        mean=mean,
+        std=std,
     )
 
 
@@ -96,23 +103,40 @@ _BUILTIN: tuple[ModelSpec, ...] = (
     # 7x7 patch grid at 224 px so it is the fastest ViT-B (~4.4 GFLOPs/image): usable on a laptop CPU,
     # fast on any GPU. The best quality per second for a first index of a large library.
     _hub(
-        "ViT-B-32", "laion2b_s34b_b79k", "laion/CLIP-ViT-B-32-laion2B-s34B-b79K", "open_clip_pytorch_model.bin",
-        dim=512, image_size=224, size_bytes=605_000_000,
+        "ViT-B-32",
+        "laion2b_s34b_b79k",
+        "laion/CLIP-ViT-B-32-laion2B-s34B-b79K",
+        "open_clip_pytorch_model.bin",
+        dim=512,
+        image_size=224,
+        size_bytes=605_000_000,
         description="Default. Good all-round quality, fast on CPU and GPU (~605 MB).",
     ),
     # Same width, 16 px patches: 70.2 % ImageNet zero-shot and better at small objects, for ~4x the image
     # FLOPs of B/32 (~17.6 GFLOPs). Same download size. For a GPU, or a patient CPU.
     _hub(
-        "ViT-B-16", "laion2b_s34b_b88k", "laion/CLIP-ViT-B-16-laion2B-s34B-b88K", "open_clip_pytorch_model.bin",
-        dim=512, image_size=224, size_bytes=599_000_000,
+        "ViT-B-16",
+        "laion2b_s34b_b88k",
+        "laion/CLIP-ViT-B-16-laion2B-s34B-b88K",
+        "open_clip_pytorch_model.bin",
+        dim=512,
+        image_size=224,
+        size_bytes=599_000_000,
         description="Finer detail than the default, ~4x slower per image (~600 MB).",
     ),
     # Large: 75.3 % ImageNet zero-shot, ~430 M parameters (~1.7 GB), ~81 GFLOPs/image: the best quality
     # here and the slowest; meant for a GPU. 768-dim vectors make its index 1.5x larger. This checkpoint was
     # trained with inputs normalised by mean = std = 0.5, not the OpenAI values.
     _hub(
-        "ViT-L-14", "laion2b_s32b_b82k", "laion/CLIP-ViT-L-14-laion2B-s32B-b82K", "open_clip_pytorch_model.bin",
-        dim=768, image_size=224, size_bytes=1_710_000_000, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5),
+        "ViT-L-14",
+        "laion2b_s32b_b82k",
+        "laion/CLIP-ViT-L-14-laion2B-s32B-b82K",
+        "open_clip_pytorch_model.bin",
+        dim=768,
+        image_size=224,
+        size_bytes=1_710_000_000,
+        mean=(0.5, 0.5, 0.5),
+        std=(0.5, 0.5, 0.5),
         description="Best quality, needs a GPU to index quickly (~1.7 GB).",
     ),
     # Small, for CPUs: MobileCLIP-S1 (Apple, DataCompDR): 72.6 % ImageNet zero-shot - better than both
@@ -120,22 +144,39 @@ _BUILTIN: tuple[ModelSpec, ...] = (
     # (~340 MB). Image tower via timm (an open_clip dependency). Its inputs are scaled to [0, 1] without
     # mean/std normalisation, at 256 px. Licence: apple-amlr (research use); see the model card.
     _hub(
-        "MobileCLIP-S1", "datacompdr", "apple/MobileCLIP-S1-OpenCLIP", "open_clip_pytorch_model.bin",
-        dim=512, image_size=256, size_bytes=341_000_000, mean=(0.0, 0.0, 0.0), std=(1.0, 1.0, 1.0),
+        "MobileCLIP-S1",
+        "datacompdr",
+        "apple/MobileCLIP-S1-OpenCLIP",
+        "open_clip_pytorch_model.bin",
+        dim=512,
+        image_size=256,
+        size_bytes=341_000_000,
+        mean=(0.0, 0.0, 0.0),
+        std=(1.0, 1.0, 1.0),
         description="Small and fast on CPU, quality near ViT-B-16 (~340 MB; research licence).",
     ),
     # The project's own small CLIP, trained on the synthetic shapes world (shared/shapes-world.md). Ships
     # with the app, so it works offline; dim and image size come from its config (see get_spec).
     ModelSpec(
-        name="shapes-tiny", arch="shapes-tiny", pretrained="bundled", dim=256, image_size=64,
+        name="shapes-tiny",
+        arch="shapes-tiny",
+        pretrained="bundled",
+        dim=256,
+        image_size=64,
         description="Tiny bundled model for the synthetic shapes world (demo and tests; works offline).",
-        source="bundled", bundled_dir=RESOURCES / "models" / "shapes-tiny",
+        source="bundled",
+        bundled_dir=RESOURCES / "models" / "shapes-tiny",
     ),
     # Deterministic torch-free encoder for pipeline tests (desktop.models.testing). Never listed.
     ModelSpec(
-        name="test-pixels", arch="pixels", pretrained="none", dim=64, image_size=32,
+        name="test-pixels",
+        arch="pixels",
+        pretrained="none",
+        dim=64,
+        image_size=32,
         description="Test-only deterministic encoder (colour layout); not a real model.",
-        source="test", hidden=True,
+        source="test",
+        hidden=True,
     ),
 )
 
