@@ -10,7 +10,7 @@ into Python per cell, and while the indexer's threads run Python each call must 
 a repaint of 16 cells took 35-100 ms that way beside indexing, against a few ms alone. Here the cells on
 screen are found by bisection over ``visualRect`` (rows are laid out in order, rows not yet laid out
 have no rectangle) and each is drawn from the delegate's cache with the state QListView would give it:
-selected, current with focus, under the mouse where the style tracks hover. The rubber band of a drag
+selected, current with focus, under the pointer. The rubber band of a drag
 selection is drawn as QListView draws it. ``fast_paint = False`` falls back to QListView's paint; a test
 checks the two paint the same pixels.
 """
@@ -87,6 +87,7 @@ class ResultsView(QListView):
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.setWordWrap(False)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setMouseTracking(True)  # so the cell under the pointer is marked with every style
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
         self.doubleClicked.connect(lambda idx: self.previewRequested.emit(idx.row()))
@@ -168,8 +169,8 @@ class ResultsView(QListView):
         model, selection, viewport = self._model, self.selectionModel(), self.viewport()
         current = self.currentIndex()
         focus_row = current.row() if current.isValid() and (self.hasFocus() or viewport.hasFocus()) else -1
-        hover_row = -1
-        if viewport.testAttribute(Qt.WidgetAttribute.WA_Hover) and viewport.underMouse():
+        hover_row = -1  # the cell under the pointer (QListView's hover, kept current by mouse tracking)
+        if viewport.underMouse() and self.isEnabled():
             hover_row = self.indexAt(viewport.mapFromGlobal(QCursor.pos())).row()
         painter = QPainter(viewport)
         try:

@@ -44,7 +44,7 @@ def grid_window(qtbot: QtBot, tmp_path: Path, make_window: WindowFactory) -> Mai
 
     def all_loaded() -> bool:
         window.grid.viewport().repaint()  # asks for what is on screen
-        ready = [loader.pixmap(str(p), size) for p in photos[:4]]
+        ready = [loader.pixmap(str(p), size) for p in photos]  # all: none may arrive between two grabs
         return all(pm is not None for pm in ready) and loader.error(str(tmp_path / "gone.png"), size) is not None
 
     qtbot.waitUntil(all_loaded, timeout=10_000)
@@ -60,8 +60,22 @@ def test_first_true_bisects() -> None:
 
 def test_the_grid_paints_what_qlistview_paints(qtbot: QtBot, grid_window: MainWindow) -> None:
     grid = grid_window.grid
-    assert same_pixels(grid)
+    qtbot.mouseMove(grid_window.search_bar, QPoint(5, 5))  # the pointer away from the grid
+    qtbot.waitUntil(lambda: not grid.viewport().underMouse())
+    away = grab(grid, fast=True)
+    assert away == grab(grid, fast=False)
 
+    cell = grid.visualRect(grid_window.results.index(4))
+    qtbot.mouseMove(grid.viewport(), cell.center())  # the cell under the pointer is marked
+    qtbot.waitUntil(grid.viewport().underMouse)
+    hovered = grab(grid, fast=True)
+    assert hovered == grab(grid, fast=False)
+    assert hovered != away
+    qtbot.mouseMove(grid_window.search_bar, QPoint(5, 5))
+    qtbot.waitUntil(lambda: not grid.viewport().underMouse())
+    assert grab(grid, fast=True) == away
+
+    grid_window.activateWindow()  # a real display gives focus only to the active window
     grid.setFocus()
     qtbot.waitUntil(grid.hasFocus)
     sel = grid.selectionModel()
