@@ -159,9 +159,7 @@ def test_dns_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         fetch("https://huggingface.co/x/resolve/main/w.bin", tmp_path / "w.bin", sha256=None)
 
 
-def test_offline_touches_no_network(
-    served: FileServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_offline_touches_no_network(served: FileServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REFRAME_OFFLINE", "1")
     dest = tmp_path / "w.bin"
     with pytest.raises(ModelUnavailable, match="REFRAME_OFFLINE") as err:

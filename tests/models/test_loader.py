@@ -49,8 +49,16 @@ def hub(register, tiny_arch: str, file_server: FileServer) -> ModelSpec:
     url = file_server.url("/org/repo/resolve/main/open_clip_pytorch_model.bin")
     return register(
         ModelSpec(
-            "tiny-hub/test", tiny_arch, "test", DIM, 32, "test", url=url,
-            size_bytes=14_000_000, mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25),
+            "tiny-hub/test",
+            tiny_arch,
+            "test",
+            DIM,
+            32,
+            "test",
+            url=url,
+            size_bytes=14_000_000,
+            mean=(0.5, 0.5, 0.5),
+            std=(0.25, 0.25, 0.25),
         )
     )
 
