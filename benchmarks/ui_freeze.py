@@ -40,7 +40,7 @@ Gap = tuple[float, float]  # (start, end) on time.monotonic(), the same clock in
 #: The canary: sleeps 10 ms at a time; on SIGINT prints its late wake-ups as JSON [start, end, late_s].
 #: "late" is the gap less the sleep, its own CPU time and its wait for a CPU: time the machine did not run it.
 CANARY = r"""
-import json, os, sys, time
+import json, os, signal, sys, time
 if len(sys.argv) > 1 and hasattr(os, "sched_setaffinity"):
     os.sched_setaffinity(0, {int(sys.argv[1])})
 try:
@@ -53,18 +53,17 @@ def sched():
     stat.seek(0)
     run, wait = stat.read().split()[:2]
     return int(run), int(wait)
+stop = []
+signal.signal(signal.SIGINT, lambda *_: stop.append(True))  # finish the wake-up in hand, then report
 late = []
 last, (run0, wait0) = time.monotonic(), sched()
-try:
-    while True:
-        time.sleep(0.01)
-        now, (run, wait) = time.monotonic(), sched()
-        unexplained = (now - last) - 0.01 - (run - run0) / 1e9 - (wait - wait0) / 1e9
-        if unexplained > 0.02:
-            late.append([last + 0.01, now, unexplained])
-        last, run0, wait0 = now, run, wait
-except KeyboardInterrupt:
-    pass
+while not stop:
+    time.sleep(0.01)
+    now, (run, wait) = time.monotonic(), sched()
+    unexplained = (now - last) - 0.01 - (run - run0) / 1e9 - (wait - wait0) / 1e9
+    if unexplained > 0.02:
+        late.append([last + 0.01, now, unexplained])
+    last, run0, wait0 = now, run, wait
 print(json.dumps(late), flush=True)
 """
 
