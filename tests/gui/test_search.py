@@ -122,6 +122,10 @@ def test_use_a_result_as_the_reference(qtbot: QtBot, indexed_window: IndexedWind
     qtbot.keyClicks(window.search_bar.field, "make it brighter")
     wait_for_results(qtbot, window, text="make it brighter", image=str(photos[0]))
 
+    well = window.search_bar.well
+    qtbot.waitUntil(lambda: not well.picture.pixmap().isNull())  # the dropped photo's thumbnail
+    first = well.picture.pixmap().cacheKey()
+
     window.grid.setFocus()
     window.grid.select_row(2)
     chosen = window.results.hit(2)
@@ -129,7 +133,8 @@ def test_use_a_result_as_the_reference(qtbot: QtBot, indexed_window: IndexedWind
     window.grid.actions_by_name["reference"].trigger()
 
     assert window.search_bar.reference == chosen.path
-    assert window.search_bar.well.clear_button.isVisibleTo(window.search_bar.well)
+    assert well.clear_button.isVisibleTo(well)
+    qtbot.waitUntil(lambda: well.picture.pixmap().cacheKey() != first)  # now the chosen one's
     assert window.search_bar.field.hasFocus()  # ready for the next change
     assert window.search_bar.field.text() == "make it brighter"
     wait_for_results(qtbot, window, text="make it brighter", image=chosen.path)
