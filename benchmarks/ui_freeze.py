@@ -26,14 +26,13 @@ import argparse
 import json
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-
-RESULTS = Path(__file__).resolve().parent / "results"
 
 Gap = tuple[float, float]  # (start, end) on time.monotonic(), the same clock in every process
 
@@ -83,8 +82,6 @@ class Canary:
         self.stalls: list[Gap] = []
 
     def stop(self) -> list[Gap]:
-        import signal
-
         for proc in self._procs:
             proc.send_signal(signal.SIGINT)
         for proc in self._procs:
@@ -205,44 +202,44 @@ def main(argv: list[str] | None = None) -> int:
     gaps_ms = sorted((end - start) * 1000 for start, end in gaps)
     own_ms = sorted(own_gap(g, stalls) * 1000 for g in gaps)
     during = [s for s in stalls if s[1] > gaps[0][0]] if gaps else []
+    figures = {
+        "max_gap_ms": round(gaps_ms[-1]),
+        "p99_gap_ms": round(p99(gaps_ms)),
+        "gaps_over_50_ms": sum(g > 50 for g in gaps_ms),
+        "own_max_gap_ms": round(own_ms[-1]),
+        "own_p99_gap_ms": round(p99(own_ms)),
+        "machine_stalls": len(during),
+        "machine_stall_max_ms": round(longest(during) * 1000),
+        "steal_ms": round(steal * 1000),
+        "model_load_max_gap_ms": round(longest(load_gaps) * 1000),
+        "model_load_own_max_gap_ms": round(max((own_gap(g, stalls) for g in load_gaps), default=0) * 1000),
+        "idle_window_max_gap_ms": round(longest(idle) * 1000),
+        "photos_per_s": round(args.count / took),
+    }
     print(
         f"indexed {args.count} photos in {took:.1f} s with the window up "
-        f"({args.count / took:.0f} photos/s), {len(gaps_ms)} ticks of 10 ms"
+        f"({figures['photos_per_s']} photos/s), {len(gaps_ms)} ticks of 10 ms"
     )
     print(
-        f"main-thread gap: max {gaps_ms[-1]:.0f} ms, p99 {gaps_ms[int(len(gaps_ms) * 0.99)]:.0f} ms, "
-        f"median {statistics.median(gaps_ms):.0f} ms; gaps > 50 ms: {sum(g > 50 for g in gaps_ms)}, "
+        f"main-thread gap: max {figures['max_gap_ms']} ms, p99 {figures['p99_gap_ms']} ms, "
+        f"median {statistics.median(gaps_ms):.0f} ms; gaps > 50 ms: {figures['gaps_over_50_ms']}, "
         f"> 100 ms: {sum(g > 100 for g in gaps_ms)}"
     )
     print(
         f"machine stalls seen by the canary while indexing: {len(during)}, longest "
-        f"{max((b - a for a, b in during), default=0) * 1000:.0f} ms; CPU time stolen by the hypervisor "
-        f"{steal * 1000:.0f} ms; the window's own longest gap "
-        f"(less those stalls) {own_ms[-1]:.0f} ms, p99 {own_ms[int(len(own_ms) * 0.99)]:.0f} ms"
+        f"{figures['machine_stall_max_ms']} ms; CPU time stolen by the hypervisor {figures['steal_ms']} ms; "
+        f"the window's own longest gap (less those stalls) {figures['own_max_gap_ms']} ms, "
+        f"p99 {figures['own_p99_gap_ms']} ms"
     )
     print("target: max < 100 ms —", "met" if gaps_ms[-1] < 100 else "NOT met")
     if args.json:
-        figures = {
-            "max_gap_ms": round(gaps_ms[-1]),
-            "p99_gap_ms": round(gaps_ms[int(len(gaps_ms) * 0.99)]),
-            "gaps_over_50_ms": sum(g > 50 for g in gaps_ms),
-            "own_max_gap_ms": round(own_ms[-1]),
-            "own_p99_gap_ms": round(own_ms[int(len(own_ms) * 0.99)]),
-            "machine_stalls": len(during),
-            "machine_stall_max_ms": round(max((b - a for a, b in during), default=0) * 1000),
-            "steal_ms": round(steal * 1000),
-            "model_load_max_gap_ms": round(longest(load_gaps) * 1000),
-            "model_load_own_max_gap_ms": round(max((own_gap(g, stalls) for g in load_gaps), default=0) * 1000),
-            "idle_window_max_gap_ms": round(longest(idle) * 1000),
-            "photos_per_s": round(args.count / took),
-        }
         print("RESULT " + json.dumps(figures))
     return 0
 
 
 def repeat(args: argparse.Namespace) -> int:
     """Run the benchmark ``--runs`` times in fresh processes, with ``--hogs`` busy processes alongside."""
-    from benchmarks.common import REPO, machine_info, write_result
+    from benchmarks.common import REPO, RESULTS, machine_info, write_result
 
     runs = []
     for i in range(args.runs):
@@ -289,6 +286,10 @@ def repeat(args: argparse.Namespace) -> int:
 
 def longest(gaps: list[Gap]) -> float:
     return max((end - start for start, end in gaps), default=0.0)
+
+
+def p99(sorted_values: list[float]) -> float:
+    return sorted_values[int(len(sorted_values) * 0.99)]
 
 
 def run_ticks(app: object, until: object, timeout: float, trace: object = None) -> list[Gap]:

@@ -246,6 +246,19 @@ def _owner(soname: str, where: dict[str, str]) -> str | None:
     return None
 
 
+def _owners(sonames: set[str], where: dict[str, str]) -> tuple[set[str], list[str]]:
+    """The packages owning ``sonames``, and the sonames no installed package provides."""
+    owners: set[str] = set()
+    unowned: list[str] = []
+    for soname in sorted(sonames):
+        owner = _owner(soname, where)
+        if owner:
+            owners.add(owner)
+        else:
+            unowned.append(soname)
+    return owners, unowned
+
+
 #: Plugins Qt loads only when their libraries are there (the GTK theme on GNOME): their libraries are
 #: recommended, not required.
 OPTIONAL_ELF_DIRS = ("/platformthemes/",)
@@ -267,26 +280,15 @@ def linux_depends(app: Path) -> tuple[list[str], list[str]]:
     optional -= required
     required -= DRIVER_LIBS
     where = _ldconfig_paths()
-    depends: set[str] = set()
-    unresolved = []
-    for soname in sorted(required):
-        owner = _owner(soname, where)
-        if owner:
-            depends.add(owner)
-        else:
-            unresolved.append(soname)
+    depends, unresolved = _owners(required, where)
     if unresolved:
         raise SystemExit(
             "no installed Debian package provides " + ", ".join(unresolved) + ": install the runtime libraries "
             "listed in packaging/linux/build-deps.txt on the build machine, so the .deb can depend on them"
         )
-    recommends: set[str] = set()
-    for soname in sorted(optional):
-        owner = _owner(soname, where)
-        if owner:
-            recommends.add(owner)
-        else:
-            log(f"optional plugin library {soname} is not installed here: not recommended by the package")
+    recommends, absent = _owners(optional, where)
+    for soname in absent:
+        log(f"optional plugin library {soname} is not installed here: not recommended by the package")
     # Loaded with dlopen, so no NEEDED entry names them: Qt's xcb plugin refuses to start without
     # xcb-cursor (Qt >= 6.5).
     depends.update(DLOPENED_DEPENDS)

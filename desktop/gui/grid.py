@@ -186,8 +186,12 @@ class ResultsView(QListView):
         finally:
             painter.end()
 
+    def _scrolled(self) -> QPoint:
+        """How far the content is scrolled: viewport point + this = content point."""
+        return QPoint(self.horizontalOffset(), self.verticalOffset())
+
     def _paint_band(self, painter: QPainter) -> None:
-        offset = QPoint(self.horizontalOffset(), self.verticalOffset())
+        offset = self._scrolled()
         band = QRect(self._band_from - offset, self._band_to - offset).normalized()
         option = QStyleOptionRubberBand()
         option.initFrom(self)
@@ -199,13 +203,11 @@ class ResultsView(QListView):
         painter.restore()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        self._band_from = self._band_to = event.position().toPoint() + QPoint(
-            self.horizontalOffset(), self.verticalOffset()
-        )
+        self._band_from = self._band_to = event.position().toPoint() + self._scrolled()
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        self._band_to = event.position().toPoint() + QPoint(self.horizontalOffset(), self.verticalOffset())
+        self._band_to = event.position().toPoint() + self._scrolled()
         super().mouseMoveEvent(event)
 
     def current_hit(self) -> Hit | None:
