@@ -13,6 +13,7 @@ torch backend is the measured choice (see desktop/models/backend.py).
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -84,13 +85,20 @@ class OnnxEncoder:
         self.batch_size = batch_size
         self.precision = pair.precision
         self.tokenizer = tokenizer or shared_tokenizer(pair.context_length)
-        self._image = new_session(pair.image)
-        self._text = new_session(pair.text)
-        self._image_input = self._image.get_inputs()[0].name
-        self._text_input = self._text.get_inputs()[0].name
-        used = self._image.get_providers()[0]
+        self._sessions: dict[Path, tuple[onnxruntime.InferenceSession, str]] = {}
+        self._lock = threading.Lock()
+        used = providers()[0]
         if used != "CPUExecutionProvider":
             self.device = used.removesuffix("ExecutionProvider").lower()
+
+    def _session(self, path: Path) -> tuple[onnxruntime.InferenceSession, str]:
+        """The session for one tower, made on first use: a text search never pays for the image tower."""
+        with self._lock:
+            found = self._sessions.get(path)
+            if found is None:
+                session = new_session(path)
+                found = self._sessions[path] = (session, session.get_inputs()[0].name)
+            return found
 
     def __repr__(self) -> str:
         return f"OnnxEncoder({self.name!r}, dim={self.dim}, precision={self.precision!r})"
@@ -100,20 +108,19 @@ class OnnxEncoder:
         s = self.preprocess.size
         if arr.ndim != 4 or arr.shape[1:] != (3, s, s):
             raise ValueError(f"{self.name} expects images of shape (n, 3, {s}, {s}), got {arr.shape}")
-        out = [
-            self._image.run(None, {self._image_input: arr[i : i + self.batch_size]})[0]
-            for i in range(0, len(arr), self.batch_size)
-        ]
+        session, name = self._session(self.pair.image)
+        out = [session.run(None, {name: arr[i : i + self.batch_size]})[0] for i in range(0, len(arr), self.batch_size)]
         return _stack(out, self.dim)
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)
+        session, name = self._session(self.pair.text)
         out = []
         for i in range(0, len(texts), self.batch_size):
             ids = self.tokenizer(texts[i : i + self.batch_size])
             if self.pair.text_trim:
                 ids = ids[:, : _used_length(ids)]
-            out.append(self._text.run(None, {self._text_input: ids})[0])
+            out.append(session.run(None, {name: ids})[0])
         return _stack(out, self.dim)
 
 

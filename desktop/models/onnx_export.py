@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from desktop.models.clip_encoder import OpenClipEncoder
 
-OPSET = 17
+OPSET = 18  # the lowest the dynamo exporter (dynamic text length) has; ONNX Runtime >= 1.14 runs it
 MIN_COSINE = {"fp32": 0.9999, "int8": 0.98}
 _log = logging.getLogger("reframe.models.export")
 

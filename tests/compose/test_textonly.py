@@ -11,7 +11,6 @@ import torch
 
 from desktop.cli import main
 from desktop.compose import textonly
-from desktop.compose.combiner import Combiner
 from desktop.compose.inference import NumpyCombiner
 from desktop.compose.phrasebook import photo_triplets
 from desktop.compose.textonly import (
