@@ -81,6 +81,12 @@ class Inference:
             directory, model, weights=weights, device=self.device, backend=self.backend, precision=self.precision
         )
 
+    def store(self, lib: Library) -> None:
+        writer = lib.catalog.writer()
+        writer.set_setting(SETTING_DEVICE, self.device)
+        writer.set_setting(SETTING_BACKEND, self.backend)
+        writer.set_setting(SETTING_PRECISION, self.precision)
+
 
 @dataclass(frozen=True)
 class Query:
@@ -225,7 +231,11 @@ class Session(QObject):
             self.io_lane.wait()
             self.combiner_training.lane.wait()
             old.close()
-            return wanted.open(directory, model, weights)
+            lib = wanted.open(directory, model, weights)
+            # Stored here rather than by set_setting: its write would run after self.library went None
+            # for the swap, and a choice the engine refused (the open above raised) is not kept.
+            wanted.store(lib)
+            return lib
 
         def done(lib: Library) -> None:
             self.library = lib

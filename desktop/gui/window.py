@@ -23,9 +23,6 @@ from desktop.gui.preview import PreviewDialog
 from desktop.gui.results import ResultsModel, local_paths
 from desktop.gui.search_bar import SearchBar
 from desktop.gui.session import (
-    SETTING_BACKEND,
-    SETTING_DEVICE,
-    SETTING_PRECISION,
     SETTING_RESULTS,
     SETTING_THUMB,
     UNAVAILABLE,
@@ -196,7 +193,7 @@ class MainWindow(QMainWindow):
         if result is None or result.mode != "sum" or not result.note:
             self.search_bar.set_offer(None)  # a Combiner (shipped or trained) answered, or not composed
         elif not self.can_train:
-            command = html.escape(TORCH_EXTRA)
+            command = html.escape(TORCH_EXTRA, quote=False)
             self.search_bar.set_offer(f"Training a Combiner needs PyTorch: <code>{command}</code>", NO_TORCH_TIP)
         elif training.state == FAILED and training.model == self.session.model_name:
             error = html.escape(training.error or "unknown error")
@@ -310,16 +307,10 @@ class MainWindow(QMainWindow):
             s.rerun()
         if after.excluded != before.excluded:
             s.set_excluded(after.excluded)
-        if after.device != before.device:
-            s.set_setting(SETTING_DEVICE, after.device or None)
-        if after.backend != before.backend:
-            s.set_setting(SETTING_BACKEND, after.backend or None)
-        if after.precision != before.precision:
-            s.set_setting(SETTING_PRECISION, None if after.precision == "fp32" else after.precision)
         precision = None if after.precision == "fp32" else after.precision  # None: the default, as stored
         inference = Inference(after.device or None, after.backend or None, precision)
         if after.model != before.model or inference != s.inference:
-            s.reopen(model=after.model, inference=inference)
+            s.reopen(model=after.model, inference=inference)  # stores device, backend and precision once open
 
     # -- window events ------------------------------------------------------------------------------
 
