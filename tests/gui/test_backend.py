@@ -4,6 +4,9 @@ backend, GPU devices) instead of offering what cannot run."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -190,3 +193,53 @@ def test_no_offer_where_a_combiner_ships(
     window = composed_search(qtbot, make_window, tmp_path)
     assert window.search_bar.mode == "combiner"  # shapes-tiny ships one; queries run it in numpy
     assert not window.search_bar.offer.isVisible()
+
+
+#: In a fresh interpreter: the window loads shapes-tiny, indexes a few photos and runs a composed search
+#: (its shipped Combiner, in numpy); then prints the mode and whether torch or open_clip got imported.
+NO_TORCH_SCRIPT = """
+import sys
+from pathlib import Path
+from PySide6.QtCore import QTimer
+from desktop.gui.app import make_app
+from desktop.gui.session import READY, Session
+from desktop.gui.window import MainWindow
+from desktop.shapes.demo import build_demo_library
+
+app = make_app()
+tmp = Path.cwd()  # the test's tmp_path
+demo = build_demo_library(tmp / "demo", count=12)
+session = Session.open(tmp / "library", "shapes-tiny", watch=False)
+window = MainWindow(session)
+window.show()
+session.start()
+session.add_root(demo.photos)
+results, asked = [], []
+session.searchDone.connect(lambda query, result: results.append(result))
+
+def poll():
+    if results or session.model_state not in (READY, "loading"):
+        app.quit()
+    elif session.model_state == READY and not session.indexer.busy and not asked:
+        asked.append(session.search("make it red", str(demo.reference)))
+
+timer = QTimer()
+timer.timeout.connect(poll)
+timer.start(100)
+QTimer.singleShot(120_000, app.quit)
+app.exec()
+print("RESULT", results[0].mode if results else session.model_state, "torch" in sys.modules, "open_clip" in sys.modules)
+window.shutdown()
+"""
+
+
+@needs_shapes_tiny
+def test_the_app_on_onnx_runtime_never_imports_torch(tmp_path: Path) -> None:
+    """The point of the ONNX backend: the app's memory and start-up carry no torch, even where it is installed."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "REFRAME_OFFLINE": "1", "REFRAME_BACKEND": "onnx"}
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).parents[2]), env.get("PYTHONPATH", "")])
+    proc = subprocess.run(
+        [sys.executable, "-c", NO_TORCH_SCRIPT], env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT")), proc.stdout + proc.stderr)
+    assert line == "RESULT combiner False False"
