@@ -128,6 +128,12 @@ def test_the_library_opens_with_its_stored_choices(tmp_path: Path) -> None:
         assert session.library is not None and session.library.precision == "int8"  # before the model loads
     finally:
         session.shutdown()
+    # Options on the command line (reframe gui --precision fp32) win for that run.
+    session = Session.open(tmp_path / "library", "test-pixels", watch=False, precision="fp32")
+    try:
+        assert session.inference == Inference("cpu", "onnx", "fp32")
+    finally:
+        session.shutdown()
 
 
 def test_a_stored_pytorch_choice_without_pytorch_falls_back_to_automatic(tmp_path: Path, no_torch: None) -> None:
