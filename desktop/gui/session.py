@@ -75,10 +75,19 @@ class Inference:
     precision: str | None = None  # "fp32" / "int8" (ONNX Runtime only)
 
     @classmethod
+    def of(cls, device: str | None, backend: str | None, precision: str | None) -> Inference:
+        """Defaults spelt out ("auto", "fp32", "") become None, so that equal choices compare equal."""
+        return cls(
+            device if device not in ("", "auto") else None,
+            backend if backend not in ("", "auto") else None,
+            precision if precision not in ("", "fp32") else None,
+        )
+
+    @classmethod
     def stored(cls, lib: Library) -> Inference:
         """What the library's settings say (Settings stores them there, so they travel with it)."""
         get = lib.catalog.get_setting
-        return cls(get(SETTING_DEVICE) or None, get(SETTING_BACKEND) or None, get(SETTING_PRECISION) or None)
+        return cls.of(get(SETTING_DEVICE), get(SETTING_BACKEND), get(SETTING_PRECISION))
 
     def open(self, directory: str | Path, model: str | None, weights: Path | None = None) -> Library:
         return Library.open(
@@ -166,10 +175,12 @@ class Session(QObject):
         """
         lib = Library.open(directory, model, **kw)
         stored = Inference.stored(lib)
-        given = Inference(kw.get("device"), kw.get("backend"), kw.get("precision"))
-        inference = Inference(
+        given = Inference(kw.get("device"), kw.get("backend"), kw.get("precision"))  # as it was just opened
+        # Given ones win, "auto" and "fp32" included; then defaults are normalised to None.
+        inference = Inference.of(
             given.device or stored.device, given.backend or stored.backend, given.precision or stored.precision
         )
+        given = Inference.of(given.device, given.backend, given.precision)
         if inference == given:
             return cls(lib, watch=watch, inference=inference)
         directory, weights = lib.paths.root, kw.get("weights")
@@ -178,7 +189,7 @@ class Session(QObject):
             lib = inference.open(directory, model, weights)
         except ReframeError as exc:
             _log.warning("the library's inference settings do not work here (%s); using the automatic choice", exc)
-            inference = given
+            inference = given  # what opened a moment ago
             lib = inference.open(directory, model, weights)
         return cls(lib, watch=watch, inference=inference)
 

@@ -307,8 +307,7 @@ class MainWindow(QMainWindow):
             s.rerun()
         if after.excluded != before.excluded:
             s.set_excluded(after.excluded)
-        precision = None if after.precision == "fp32" else after.precision  # None: the default, as stored
-        inference = Inference(after.device or None, after.backend or None, precision)
+        inference = Inference.of(after.device, after.backend, after.precision)
         if after.model != before.model or inference != s.inference:
             s.reopen(model=after.model, inference=inference)  # stores device, backend and precision once open
 

@@ -131,7 +131,7 @@ def test_the_library_opens_with_its_stored_choices(tmp_path: Path) -> None:
     # Options on the command line (reframe gui --precision fp32) win for that run.
     session = Session.open(tmp_path / "library", "test-pixels", watch=False, precision="fp32")
     try:
-        assert session.inference == Inference("cpu", "onnx", "fp32")
+        assert session.inference == Inference("cpu", "onnx", None)  # None: fp32, the default
     finally:
         session.shutdown()
 
