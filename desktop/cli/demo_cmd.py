@@ -71,6 +71,9 @@ def cmd_gui(args: argparse.Namespace) -> int:
         argv += ["--library", args.library]
     if args.model:
         argv += ["--model", args.model]
+    for option in ("device", "backend", "precision"):  # the app's own options, over its stored Settings
+        if getattr(args, option, None):
+            argv += [f"--{option}", getattr(args, option)]
     if args.weights:
         from desktop.errors import UsageError
 

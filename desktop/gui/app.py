@@ -26,6 +26,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--library", metavar="DIR", help="library folder (default: REFRAME_HOME or the user data dir)")
     parser.add_argument("--model", metavar="NAME", help="model to search with (default: the library's model)")
     parser.add_argument("--demo", action="store_true", help="build and open the demo library with shapes-tiny")
+    # For this run only, over what Settings stored in the library (see Session.open).
+    parser.add_argument("--device", choices=("cuda", "mps", "cpu"), help="device to run the model on")
+    parser.add_argument("--backend", choices=("auto", "onnx", "torch"), help="what runs the model")
+    parser.add_argument("--precision", choices=("fp32", "int8"), help="ONNX Runtime weights")
     return parser.parse_args(argv)
 
 
@@ -72,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     install_excepthook()
     model = args.model or ("shapes-tiny" if args.demo else None)
     try:
-        session = Session.open(args.library, model)
+        session = Session.open(args.library, model, device=args.device, backend=args.backend, precision=args.precision)
     except ReframeError as exc:
         _log.error("cannot open the library: %s", exc)
         QMessageBox.critical(None, "Reframe", f"{exc.message}\n\n{exc.hint or ''}".strip())

@@ -65,8 +65,10 @@ class SearchBar(QWidget):
         self.offer = muted(QLabel())  # e.g. "Train a Combiner in the background" where composed search has none
         self.offer.setObjectName("combinerOffer")
         self.offer.setTextFormat(Qt.TextFormat.RichText)
-        self.offer.setTextInteractionFlags(
-            Qt.TextInteractionFlag.LinksAccessibleByMouse | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+        self.offer.setTextInteractionFlags(  # selectable too: it can hold a command to copy (pip install …)
+            Qt.TextInteractionFlag.LinksAccessibleByMouse
+            | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+            | Qt.TextInteractionFlag.TextSelectableByMouse
         )
         self.offer.linkActivated.connect(self.offerActivated.emit)
         self.offer.hide()

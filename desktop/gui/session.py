@@ -25,7 +25,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from desktop import log
-from desktop.errors import ModelUnavailable
+from desktop.errors import ModelUnavailable, ReframeError
 from desktop.gui.combiner_training import CombinerTraining
 from desktop.gui.indexer import IndexScheduler
 from desktop.gui.worker import Context, Lane, Op
@@ -40,6 +40,8 @@ DEFAULT_RESULTS = 500
 SETTING_THUMB = "gui.thumbnail_size"
 SETTING_RESULTS = "gui.results"
 SETTING_DEVICE = "gui.device"
+SETTING_BACKEND = "gui.backend"
+SETTING_PRECISION = "gui.precision"
 PASTED = "pasted"
 FEW_RESULTS = 100
 
@@ -47,10 +49,14 @@ FEW_RESULTS = 100
 def _load_quietly(lib: Library) -> object:
     """Load the model with the garbage collector held off, then freeze what loading made.
 
-    Importing torch and open_clip makes millions of objects, and a full collection that starts on the
-    loading thread walks them all while holding the GIL: the window froze for 100-250 ms at a time. Held
-    off, no collection starts; frozen (``gc.freeze``), those long-lived objects are left out of every
-    later collection, so the full collections that come during indexing stay short too.
+    On the torch backend, importing torch and open_clip makes millions of objects, and a full collection
+    that starts on the loading thread walks them all while holding the GIL: the window froze for
+    100-250 ms at a time. Held off, no collection starts; frozen (``gc.freeze``), those long-lived objects
+    are left out of every later collection, so the full collections that come during indexing stay short
+    too. (Preloading torch's shared libraries is the loader's business, and it does so only for torch.)
+    ONNX Runtime's import makes far fewer objects: shapes-tiny's longest window gap while loading was
+    70-95 ms with this, 73-235 ms without (benchmarks/ui_freeze.py, three runs each, a busy 2-core box),
+    so it is kept for both backends.
     """
     gc.disable()
     try:
@@ -58,6 +64,41 @@ def _load_quietly(lib: Library) -> object:
     finally:
         gc.freeze()
         gc.enable()
+
+
+@dataclass(frozen=True)
+class Inference:
+    """How the model runs, as chosen in Settings: None leaves each to the engine's automatic choice."""
+
+    device: str | None = None  # "cpu" / "cuda" / "mps"
+    backend: str | None = None  # "onnx" / "torch"
+    precision: str | None = None  # "fp32" / "int8" (ONNX Runtime only)
+
+    @classmethod
+    def of(cls, device: str | None, backend: str | None, precision: str | None) -> Inference:
+        """Defaults spelt out ("auto", "fp32", "") become None, so that equal choices compare equal."""
+        return cls(
+            device if device not in ("", "auto") else None,
+            backend if backend not in ("", "auto") else None,
+            precision if precision not in ("", "fp32") else None,
+        )
+
+    @classmethod
+    def stored(cls, lib: Library) -> Inference:
+        """What the library's settings say (Settings stores them there, so they travel with it)."""
+        get = lib.catalog.get_setting
+        return cls.of(get(SETTING_DEVICE), get(SETTING_BACKEND), get(SETTING_PRECISION))
+
+    def open(self, directory: str | Path, model: str | None, weights: Path | None = None) -> Library:
+        return Library.open(
+            directory, model, weights=weights, device=self.device, backend=self.backend, precision=self.precision
+        )
+
+    def store(self, lib: Library) -> None:
+        writer = lib.catalog.writer()
+        writer.set_setting(SETTING_DEVICE, self.device)
+        writer.set_setting(SETTING_BACKEND, self.backend)
+        writer.set_setting(SETTING_PRECISION, self.precision)
 
 
 @dataclass(frozen=True)
@@ -84,9 +125,17 @@ class Session(QObject):
     demoReady = Signal(object)  # desktop.shapes.demo.DemoLibrary
     _watchBatch = Signal(object)  # list[str], emitted on the watcher's thread
 
-    def __init__(self, library: Library, *, watch: bool = True, watch_quiet: float = 0.75) -> None:
+    def __init__(
+        self,
+        library: Library,
+        *,
+        watch: bool = True,
+        watch_quiet: float = 0.75,
+        inference: Inference | None = None,
+    ) -> None:
         super().__init__()
         self.library: Library | None = library
+        self.inference = inference or Inference()  # what ``library`` was opened with
         self.window: QWidget | None = None  # parent for messages, set by the window
         self.indexer = IndexScheduler(lambda: self.library, lambda: self.window)
         self.search_lane = Lane("search", 1)
@@ -118,8 +167,31 @@ class Session(QObject):
     def open(
         cls, directory: str | Path | None = None, model: str | None = None, *, watch: bool = True, **kw: Any
     ) -> Session:
+        """Open the library with the device, backend and precision its settings name.
+
+        The settings live in the library, so it is opened once to read them and again with them (opening
+        is cheap: the model loads later, behind the window). Settings that no longer work here (PyTorch
+        chosen, then uninstalled) are set aside for the automatic choice rather than keep the app shut.
+        """
         lib = Library.open(directory, model, **kw)
-        return cls(lib, watch=watch)
+        stored = Inference.stored(lib)
+        given = Inference(kw.get("device"), kw.get("backend"), kw.get("precision"))  # as it was just opened
+        # Given ones win, "auto" and "fp32" included; then defaults are normalised to None.
+        inference = Inference.of(
+            given.device or stored.device, given.backend or stored.backend, given.precision or stored.precision
+        )
+        given = Inference.of(given.device, given.backend, given.precision)
+        if inference == given:
+            return cls(lib, watch=watch, inference=inference)
+        directory, weights = lib.paths.root, kw.get("weights")
+        lib.close()
+        try:
+            lib = inference.open(directory, model, weights)
+        except ReframeError as exc:
+            _log.warning("the library's inference settings do not work here (%s); using the automatic choice", exc)
+            inference = given  # what opened a moment ago
+            lib = inference.open(directory, model, weights)
+        return cls(lib, watch=watch, inference=inference)
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
@@ -153,14 +225,17 @@ class Session(QObject):
     def closed(self) -> bool:
         return self._closed
 
-    def reopen(self, *, model: str | None = None, weights: Path | None = None, device: str | None = None) -> None:
-        """Open the same library again with another model, weights file or device."""
+    def reopen(
+        self, *, model: str | None = None, weights: Path | None = None, inference: Inference | None = None
+    ) -> None:
+        """Open the same library again with another model, weights file, or device/backend/precision."""
         old = self.library
         if old is None:
             return
         directory = old.paths.root
         model = model or old.model_name
-        device = device or self.setting(SETTING_DEVICE) or None
+        before = self.inference
+        wanted = inference or before
         self.indexer.hold(True)
         self.combiner_training.cancel()  # it trains for the model being replaced
         self.model_state, self.model_error = LOADING, None
@@ -171,10 +246,15 @@ class Session(QObject):
             self.io_lane.wait()
             self.combiner_training.lane.wait()
             old.close()
-            return Library.open(directory, model, weights=weights, device=device)
+            lib = wanted.open(directory, model, weights)
+            # Stored here rather than by set_setting: its write would run after self.library went None
+            # for the swap, and a choice the engine refused (the open above raised) is not kept.
+            wanted.store(lib)
+            return lib
 
         def done(lib: Library) -> None:
             self.library = lib
+            self.inference = wanted
             self.indexer.hold(False)
             self.reopened.emit()
             self.start()
@@ -184,7 +264,7 @@ class Session(QObject):
             self.library = None
             self._fail(exc)
             try:  # stay usable: the old model, as it was
-                self.library = Library.open(directory, old.model_name)
+                self.library = before.open(directory, old.model_name)
             except Exception as again:
                 self._fail(again)
                 return
@@ -235,6 +315,20 @@ class Session(QObject):
     @property
     def device(self) -> str | None:
         return self.library.device if self.library else None
+
+    @property
+    def backend(self) -> str:
+        """``"onnx"`` or ``"torch"`` (``"n/a"`` for the test encoder, ``""`` with no library open)."""
+        if self.library is None:
+            return ""
+        try:
+            return self.library.backend
+        except ReframeError:  # a choice refused on opening is reported there; here it just says nothing
+            return ""
+
+    @property
+    def precision(self) -> str:
+        return self.library.precision if self.library else ""
 
     # -- search -------------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Settings: the model, the device, thumbnail size, how many results, and folders to leave out.
+"""Settings: the model, the device, backend and precision, thumbnail size, how many results, folders to leave out.
 
 Values live in the library (its settings table), so they travel with it. The dialog only collects them;
 the window applies them through the session.
@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -24,15 +25,25 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.gui.widgets import GAP, MARGIN
+from desktop.models.backend import TORCH_EXTRA, torch_installed
 from desktop.models.registry import available_models
 
 DEVICES = (("Automatic", ""), ("CPU", "cpu"), ("CUDA (NVIDIA GPU)", "cuda"), ("MPS (Apple GPU)", "mps"))
+GPU_DEVICES = ("cuda", "mps")  # only PyTorch runs on these (see desktop/models/backend.py)
+BACKENDS = (("Automatic", ""), ("ONNX Runtime", "onnx"), ("PyTorch", "torch"))
+BACKEND_NAMES = {"onnx": "ONNX Runtime", "torch": "PyTorch"}
+PRECISIONS = (("fp32 (exact)", "fp32"), ("int8 (faster, ONNX Runtime only)", "int8"))
+NEEDS_TORCH = f"Needs PyTorch, which is not installed. Install it with: {TORCH_EXTRA}"
+BACKEND_TIP = "What runs the model. Automatic picks ONNX Runtime on a CPU and PyTorch on a GPU when it is installed."
+PRECISION_TIP = "int8 runs the model quantised on ONNX Runtime: faster on a CPU, with slightly different results."
 
 
 @dataclass
 class Settings:
     model: str
     device: str = ""  # "" = automatic
+    backend: str = ""  # "" = automatic, "onnx", "torch"
+    precision: str = "fp32"  # "int8" only with the "onnx" backend
     thumbnail_size: int = 160
     results: int = 500
     excluded: list[str] = field(default_factory=list)
@@ -54,6 +65,21 @@ class SettingsDialog(QDialog):
         for label, value in DEVICES:
             self.device.addItem(label, value)
         self.device.setCurrentIndex(max(0, self.device.findData(current.device)))
+        self.backend = QComboBox()
+        self.backend.setObjectName("backend")
+        self._has_torch = torch_installed()  # read from the installed packages: imports no torch
+        self.backend.setToolTip(BACKEND_TIP if self._has_torch else f"{BACKEND_TIP}\n\n{NEEDS_TORCH}")
+        for label, value in BACKENDS:
+            self.backend.addItem(label, value)
+        self.backend.setCurrentIndex(max(0, self.backend.findData(current.backend)))
+        self.precision = QComboBox()
+        self.precision.setObjectName("precision")
+        self.precision.setToolTip(PRECISION_TIP)
+        for label, value in PRECISIONS:
+            self.precision.addItem(label, value)
+        self.precision.setCurrentIndex(max(0, self.precision.findData(current.precision)))
+        self.backend.currentIndexChanged.connect(lambda _: self._update_choices())
+        self._update_choices()
         self.thumbs = QSpinBox()
         self.thumbs.setRange(96, 384)
         self.thumbs.setSingleStep(32)
@@ -82,6 +108,8 @@ class SettingsDialog(QDialog):
         form.setSpacing(GAP)
         form.addRow("Model:", self.model)
         form.addRow("Device:", self.device)
+        form.addRow("Backend:", self.backend)
+        form.addRow("Precision:", self.precision)
         form.addRow("Thumbnail size:", self.thumbs)
         form.addRow("Results per search:", self.results)
         form.addRow("Excluded folders:", ex_row)
@@ -98,10 +126,22 @@ class SettingsDialog(QDialog):
         return Settings(
             model=self.model.currentData(),
             device=self.device.currentData(),
+            backend=self.backend.currentData(),
+            precision=self.precision.currentData(),
             thumbnail_size=self.thumbs.value(),
             results=self.results.value(),
             excluded=[self.excluded.item(i).text() for i in range(self.excluded.count())],
         )
+
+    def _update_choices(self) -> None:
+        """Offer only what can run: the engine refuses the rest (PyTorch not installed, int8 on PyTorch,
+        a GPU device on ONNX Runtime) and the library would then not open with them."""
+        backend = self.backend.currentData()
+        _enable(self.backend, "torch", self._has_torch, NEEDS_TORCH)
+        gpu_tip = NEEDS_TORCH if not self._has_torch else "Runs on PyTorch: choose PyTorch or Automatic as the backend."
+        for device in GPU_DEVICES:
+            _enable(self.device, device, self._has_torch and backend != "onnx", gpu_tip)
+        _enable(self.precision, "int8", backend == "onnx", "int8 runs on ONNX Runtime: choose it as the backend.")
 
     def _remove_excluded(self) -> None:
         for item in self.excluded.selectedItems():
@@ -111,3 +151,17 @@ class SettingsDialog(QDialog):
         folder = QFileDialog.getExistingDirectory(self, "Leave out a folder")
         if folder and not self.excluded.findItems(folder, Qt.MatchFlag.MatchExactly):
             self.excluded.addItem(folder)
+
+
+def _enable(combo: QComboBox, value: str, enabled: bool, why: str) -> None:
+    """Enable or grey out the item holding ``value``, with ``why`` as its tooltip while greyed out; a
+    greyed-out item that was selected gives way to the first item (Automatic, or fp32)."""
+    row = combo.findData(value)
+    model = combo.model()
+    item = model.item(row) if isinstance(model, QStandardItemModel) else None
+    if item is None:
+        return
+    item.setEnabled(enabled)
+    item.setToolTip("" if enabled else why)
+    if not enabled and combo.currentIndex() == row:
+        combo.setCurrentIndex(0)

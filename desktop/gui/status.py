@@ -1,4 +1,4 @@
-"""The status bar: model and device, library size, indexing state."""
+"""The status bar: model, backend, precision and device; library size; indexing state."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from desktop.gui.indexer import INDEXING, PAUSED
 from desktop.gui.session import LOADING, READY, Session
+from desktop.gui.settings import BACKEND_NAMES
 from desktop.library import IndexProgress
 
 DEVICE_NAMES = {"cuda": "CUDA", "mps": "MPS", "cpu": "CPU"}
@@ -46,7 +47,8 @@ class StatusBar(QStatusBar):
             text = f"Loading model {s.model_name}…" if s.model_name else "Loading model…"
         elif s.model_state == READY:
             device = DEVICE_NAMES.get(s.device or "", s.device or "")
-            text = f"Model: {s.model_name}" + (f" · {device}" if device and device != "n/a" else "")
+            parts = [f"Model: {s.model_name}", runtime(s.backend, s.precision), device if device != "n/a" else ""]
+            text = " · ".join(p for p in parts if p)
         else:
             text = f"Model {s.model_name} not available"
         self.model.setText(text)
@@ -75,3 +77,14 @@ class StatusBar(QStatusBar):
             self.indexing.setText(f"Indexing {100 * p.done // p.total}%")
         elif p.phase == "scanning":
             self.indexing.setText("Looking for changes…")
+
+
+def runtime(backend: str, precision: str) -> str:
+    """ "ONNX Runtime fp32", "ONNX Runtime int8", "PyTorch", "PyTorch fp16-autocast" ("" for the test encoder).
+
+    PyTorch's fp32 goes unsaid: it is the only precision it runs on a CPU, and the plain word reads better.
+    """
+    name = BACKEND_NAMES.get(backend)
+    if name is None:
+        return ""
+    return name if backend == "torch" and precision == "fp32" else f"{name} {precision}".strip()

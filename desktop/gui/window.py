@@ -23,10 +23,10 @@ from desktop.gui.preview import PreviewDialog
 from desktop.gui.results import ResultsModel, local_paths
 from desktop.gui.search_bar import SearchBar
 from desktop.gui.session import (
-    SETTING_DEVICE,
     SETTING_RESULTS,
     SETTING_THUMB,
     UNAVAILABLE,
+    Inference,
     Query,
     Session,
 )
@@ -36,6 +36,7 @@ from desktop.gui.thumbnails import ThumbnailLoader
 from desktop.gui.welcome import EmptyState, WelcomePanel
 from desktop.gui.widgets import GAP, MARGIN
 from desktop.library import SearchResult
+from desktop.models.backend import TORCH_EXTRA, torch_installed
 
 DEFAULT_THUMB = 160
 TRAIN_TIP = (
@@ -43,6 +44,10 @@ TRAIN_TIP = (
     "captions with the model's own text encoder: no download, nothing leaves this computer. It takes tens "
     "of minutes on a CPU, a few on a GPU; searching goes on meanwhile, and composed search uses it as soon "
     "as it is ready."
+)
+NO_TORCH_TIP = (
+    "Training a Combiner needs PyTorch, which this installation does not have (searching and indexing do "
+    f"not). Install it with: {TORCH_EXTRA}"
 )
 
 
@@ -122,7 +127,10 @@ class MainWindow(QMainWindow):
             search_menu.addAction(action)
         search_menu.addSeparator()
         self.train_action = search_menu.addAction("&Train Combiner from Text")
-        self.train_action.setToolTip(TRAIN_TIP)
+        search_menu.setToolTipsVisible(True)  # the action's tooltip says why it is greyed out without PyTorch
+        self.can_train = torch_installed()  # checked once: installing PyTorch needs a restart anyway
+        self.train_action.setToolTip(TRAIN_TIP if self.can_train else NO_TORCH_TIP)
+        self.train_action.setEnabled(self.can_train)
         self.train_action.triggered.connect(self.session.combiner_training.start)
         self.shortcut_actions = {"find": find, "paste": paste, "clear": clear}
         # Keys that also work where the grid has focus.
@@ -176,14 +184,17 @@ class MainWindow(QMainWindow):
     def update_offer(self) -> None:
         """Beside the note of a composed search without a Combiner: offer to train one, or show the run."""
         training = self.session.combiner_training
-        self.train_action.setEnabled(not training.running)
+        self.train_action.setEnabled(self.can_train and not training.running)
         if training.running:
             running = f"Training a Combiner in the background: {training.step} · <a href='cancel'>Stop</a>"
             self.search_bar.set_offer(running, "Stopping keeps what is done; training resumes from there next time.")
             return
         result = self._last_result
         if result is None or result.mode != "sum" or not result.note:
-            self.search_bar.set_offer(None)
+            self.search_bar.set_offer(None)  # a Combiner (shipped or trained) answered, or not composed
+        elif not self.can_train:
+            command = html.escape(TORCH_EXTRA, quote=False)
+            self.search_bar.set_offer(f"Training a Combiner needs PyTorch: <code>{command}</code>", NO_TORCH_TIP)
         elif training.state == FAILED and training.model == self.session.model_name:
             error = html.escape(training.error or "unknown error")
             self.search_bar.set_offer(f"Training failed: {error} · <a href='train'>Try again</a>", TRAIN_TIP)
@@ -270,7 +281,9 @@ class MainWindow(QMainWindow):
         lib = self.session.library
         return Settings(
             model=self.session.model_name,
-            device=self.session.setting(SETTING_DEVICE) or "",
+            device=self.session.inference.device or "",
+            backend=self.session.inference.backend or "",
+            precision=self.session.inference.precision or "fp32",
             thumbnail_size=self.results.thumbnail_size,
             results=self.session.result_count,
             excluded=lib.excluded() if lib else [],
@@ -294,10 +307,9 @@ class MainWindow(QMainWindow):
             s.rerun()
         if after.excluded != before.excluded:
             s.set_excluded(after.excluded)
-        if after.device != before.device:
-            s.set_setting(SETTING_DEVICE, after.device or None)
-        if after.model != before.model or after.device != before.device:
-            s.reopen(model=after.model, device=after.device or None)
+        inference = Inference.of(after.device, after.backend, after.precision)
+        if after.model != before.model or inference != s.inference:
+            s.reopen(model=after.model, inference=inference)  # stores device, backend and precision once open
 
     # -- window events ------------------------------------------------------------------------------
 

@@ -19,6 +19,8 @@ def test_parse_args() -> None:
     args = parse_args(["--library", "/tmp/lib", "--model", "shapes-tiny", "--demo"])
     assert (args.library, args.model, args.demo) == ("/tmp/lib", "shapes-tiny", True)
     assert parse_args([]).demo is False
+    args = parse_args(["--backend", "onnx", "--precision", "int8", "--device", "cpu"])
+    assert (args.backend, args.precision, args.device) == ("onnx", "int8", "cpu")
 
 
 def test_settings_dialog_round_trip(qtbot: QtBot) -> None:
