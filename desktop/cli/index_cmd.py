@@ -10,6 +10,9 @@ from pathlib import Path
 
 from desktop.errors import UsageError
 
+#: Unreadable paths printed after an index run; the rest are counted.
+MAX_LISTED = 10
+
 
 def open_library(args: argparse.Namespace, model: str | None = None):
     from desktop.library import Library
@@ -65,6 +68,12 @@ def cmd_index(args: argparse.Namespace) -> int:
             print(summary.line())
             for root in summary.offline_roots:
                 print(f"offline: {root} (not reachable; its images are kept and marked offline)")
+            for root in summary.denied_roots:
+                print(f"permission denied: {root} (its images are kept and marked unreachable)")
+            for path, reason in summary.problems[:MAX_LISTED]:
+                print(f"cannot read: {path} ({reason}; its images are kept and marked unreachable)")
+            if len(summary.problems) > MAX_LISTED:
+                print(f"... and {len(summary.problems) - MAX_LISTED} more (reframe status --json lists them)")
             if summary.failed:
                 print("see the failures with: reframe status --json", file=sys.stderr)
     return 0
@@ -75,6 +84,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         st = lib.status()
         if args.json:
             st["failures"] = [{"path": p, "reason": r} for p, r in lib.failures()]
+            st["unreachable"] = [{"path": p, "reason": r} for p, r in lib.unreachable()]
             print(json.dumps(st, indent=2))
             return 0
         print(f"library  {st['library']}")
@@ -82,7 +92,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         c = st["counts"]
         print(
             f"images   {c.get('indexed', 0)} indexed, {c.get('failed', 0)} failed, {c.get('offline', 0)} offline, "
-            f"{c.get('pending', 0)} pending; {st['vectors']} vectors for this model"
+            f"{c.get('unreachable', 0)} unreachable, {c.get('pending', 0)} pending; "
+            f"{st['vectors']} vectors for this model"
         )
         print(f"index    {st['index_file_bytes'] / 1e6:.1f} MB")
         if st["last_scan"]:
@@ -91,7 +102,9 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(f"scanned  {datetime.datetime.fromtimestamp(st['last_scan']).isoformat(timespec='seconds')}")
         for r in st["roots"]:
             n = r["counts"]
-            print(f"  [{r['state']}] {r['path']}  ({n.get('indexed', 0)} indexed, {n.get('failed', 0)} failed)")
+            state = "permission denied" if r["state"] == "denied" else r["state"]
+            extra = "".join(f", {n[k]} {k}" for k in ("offline", "unreachable") if n.get(k))
+            print(f"  [{state}] {r['path']}  ({n.get('indexed', 0)} indexed, {n.get('failed', 0)} failed{extra})")
         if not st["roots"]:
             print("no folders yet: reframe index FOLDER")
     return 0
