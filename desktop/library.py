@@ -20,6 +20,7 @@ import numpy as np
 from desktop import log
 from desktop.catalog import INDEXED, ROOT_DENIED, UNREACHABLE, Catalog, Root
 from desktop.errors import ImageError, UsageError
+from desktop.indexer_lock import IndexerLock
 from desktop.ingest.reconcile import Plan, ToEncode, reconcile_root
 from desktop.models.encoder import Encoder, normalize
 from desktop.models.registry import DEFAULT_MODEL, ModelSpec, get_spec
@@ -138,6 +139,9 @@ class Library:
         self._model_lock = threading.Lock()
         self._index_lock = threading.RLock()
         self._run_lock = threading.Lock()
+        self._indexer_lock = IndexerLock(paths.root)
+        #: How this process names itself to another indexer waiting for the library.
+        self.indexer_name = "reframe"
         #: Extra exclusions (paths or globs) for the next runs only, not remembered (``index --exclude``).
         self.run_exclusions: list[str] = []
 
@@ -276,29 +280,56 @@ class Library:
         cancel: threading.Event | None = None,
         batch_size: int | None = None,
         workers: int = 2,
+        wait: bool = True,
+        on_wait: Callable[[str], None] | None = None,
     ) -> IndexSummary:
-        """Reconcile the given roots (all by default) with the disk and encode what is new."""
-        with self._run_lock:
-            t0 = time.perf_counter()
-            summary = IndexSummary()
-            wanted = set(roots) if roots is not None else None
-            targets = [r for r in self.catalog.roots() if wanted is None or r.id in wanted]
-            index = self.vector_index
-            plans = self._reconcile(targets, summary, progress, cancel)
-            if any(p.changed_ids for p in plans):
-                with self._index_lock:
-                    self._sync_index(index)  # deletions, duplicates, restores and offline roots change the ids
-            todo = [item for plan in plans for item in plan.to_encode]
-            if summary.cancelled or (cancel is not None and cancel.is_set()):
-                summary.cancelled = True
-            elif todo:
-                self._encode(todo, index, summary, progress, cancel, batch_size, workers)
-            self.catalog.writer().set_setting(SETTING_LAST_SCAN, str(time.time()))
-            # An unchanged rescan writes nothing: at 100k images the index file is ~250 MB.
-            summary.seconds = time.perf_counter() - t0
-            if progress:
-                progress(IndexProgress("done", None, summary.indexed, summary.indexed))
-            return summary
+        """Reconcile the given roots (all by default) with the disk and encode what is new.
+
+        Only one indexer works on a library at a time, in any process: this waits for another one to
+        finish (``on_wait`` is told whom it waits for), or raises :class:`LibraryBusy` with ``wait=False``.
+        """
+        t0 = time.perf_counter()
+        with (
+            self._run_lock,
+            self._indexer_lock.held(wait=wait, on_wait=on_wait, cancel=cancel, command=self.indexer_name) as holding,
+        ):
+            if not holding:
+                return IndexSummary(cancelled=True, seconds=time.perf_counter() - t0)
+            return self._index_locked(roots, progress, cancel, batch_size, workers, t0)
+
+    def _index_locked(
+        self,
+        roots: Iterable[int] | None,
+        progress: Callable[[IndexProgress], None] | None,
+        cancel: threading.Event | None,
+        batch_size: int | None,
+        workers: int,
+        t0: float,
+    ) -> IndexSummary:
+        summary = IndexSummary()
+        wanted = set(roots) if roots is not None else None
+        targets = [r for r in self.catalog.roots() if wanted is None or r.id in wanted]
+        loaded = self._index is not None
+        index = self.vector_index  # opening it brings it up to date with the catalog
+        if loaded:
+            # Another process may have indexed since it was loaded: the catalog says what it should hold.
+            with self._index_lock:
+                self._sync_index(index)
+        plans = self._reconcile(targets, summary, progress, cancel)
+        if any(p.changed_ids for p in plans):
+            with self._index_lock:
+                self._sync_index(index)  # deletions, duplicates, restores and offline roots change the ids
+        todo = [item for plan in plans for item in plan.to_encode]
+        if summary.cancelled or (cancel is not None and cancel.is_set()):
+            summary.cancelled = True
+        elif todo:
+            self._encode(todo, index, summary, progress, cancel, batch_size, workers)
+        self.catalog.writer().set_setting(SETTING_LAST_SCAN, str(time.time()))
+        # An unchanged rescan writes nothing: at 100k images the index file is ~250 MB.
+        summary.seconds = time.perf_counter() - t0
+        if progress:
+            progress(IndexProgress("done", None, summary.indexed, summary.indexed))
+        return summary
 
     def _reconcile(
         self,

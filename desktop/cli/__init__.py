@@ -15,15 +15,23 @@ from collections.abc import Sequence
 from desktop import __version__
 from desktop.errors import ReframeError
 
-COMMANDS = ("index", "search", "status", "demo", "train", "train-combiner", "eval", "gui", "models", "self-test")
 
-
-def _common(p: argparse.ArgumentParser) -> None:
+def _common(p: argparse.ArgumentParser, *, model: bool = True, weights: bool = True, device: bool = True) -> None:
+    """The options subcommands share; one that loads no model takes no --weights or --device."""
     p.add_argument("--library", metavar="DIR", help="library directory (default: $REFRAME_HOME or the user data dir)")
-    p.add_argument("--model", metavar="NAME", help="model name (see `reframe models`)")
-    p.add_argument("--weights", metavar="FILE", help="use this local weights file instead of downloading")
-    p.add_argument("--device", choices=("cuda", "mps", "cpu"), help="device to run the model on (default: best)")
-    p.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    if model:
+        p.add_argument(
+            "--model", metavar="NAME", help="model name (default: the library's last one; see `reframe models`)"
+        )
+    if weights:
+        p.add_argument(
+            "--weights", metavar="FILE", help="use this local weights file instead of downloading (default: none)"
+        )
+    if device:
+        p.add_argument(
+            "--device", choices=("cuda", "mps", "cpu"), help="device to run the model on (default: the best there is)"
+        )
+    p.add_argument("-v", "--verbose", action="store_true", help="log details to stderr (default: warnings only)")
 
 
 def build_parser() -> argparse.ArgumentParser:

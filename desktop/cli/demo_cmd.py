@@ -11,7 +11,7 @@ from desktop.paths import resolve_library_dir
 DEMO_MODEL = "shapes-tiny"
 
 
-def register(sub: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None]) -> None:
+def register(sub: argparse._SubParsersAction, common: Callable[..., None]) -> None:
     p = sub.add_parser("demo", help="build a demo library, index it, run a text, an image and a composed search")
     p.add_argument("--count", type=int, default=300, help="number of demo images (default 300)")
     p.add_argument("--k", type=int, default=5, help="results shown per search")

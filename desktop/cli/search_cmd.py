@@ -13,7 +13,7 @@ from desktop.errors import ReframeError, UsageError
 from desktop.search.query import COMPOSE_MODES, SearchResult
 
 
-def register(sub: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None]) -> None:
+def register(sub: argparse._SubParsersAction, common: Callable[..., None]) -> None:
     p = sub.add_parser(
         "search",
         help="search by --text, by --image, or both (composed: the image changed as the text says)",

@@ -19,7 +19,7 @@ IMAGE_REFS, IMAGE_EPOCHS = 10_000, 20
 TEXT_REFS = 5_000
 
 
-def register(sub: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None]) -> None:
+def register(sub: argparse._SubParsersAction, common: Callable[..., None]) -> None:
     p = sub.add_parser("train", help="train the shapes-tiny CLIP on the synthetic shapes world (seeded)")
     p.add_argument("--out", metavar="DIR", help="where to write it (default: the library's models/shapes-tiny)")
     p.add_argument("--steps", type=int, default=1500)

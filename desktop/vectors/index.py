@@ -22,9 +22,9 @@ import hnswlib
 import numpy as np
 
 from desktop import log as logs
+from desktop.files import crc32_of, replace_with, write_bytes_atomic
 from desktop.models.encoder import normalize
 from desktop.vectors.exact import exact_search
-from desktop.vectors.files import crc32_of, replace_with, write_bytes_atomic
 from desktop.vectors.sidecar import Sidecar, sidecar_path
 
 log = logs.get("vectors")
