@@ -37,3 +37,7 @@ class LibraryError(ReframeError):
 
 class ImageError(ReframeError):
     """One image could not be read. Indexing records the reason and goes on."""
+
+
+class DiskFull(LibraryError):
+    """A file could not be written for want of space; the previous version is kept."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 
@@ -62,11 +63,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         if exc.hint:
             print(exc.hint, file=sys.stderr)
         return exc.exit_code
+    except (OSError, sqlite3.OperationalError) as exc:
+        if not _disk_full(exc):
+            raise
+        print(f"reframe: disk full ({exc}); what was saved before is kept", file=sys.stderr)
+        print("free some space on that disk and run again: the work resumes where it stopped", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("reframe: interrupted; the library is consistent and the next run resumes", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
+
+
+def _disk_full(exc: BaseException) -> bool:
+    from desktop.files import is_disk_full
+
+    # SQLite says SQLITE_FULL in words; a write past a file size limit is an I/O error to it.
+    return is_disk_full(exc) or (isinstance(exc, sqlite3.OperationalError) and "full" in str(exc))
 
 
 if __name__ == "__main__":
