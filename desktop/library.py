@@ -139,6 +139,9 @@ class Library:
         self._model_lock = threading.Lock()
         self._index_lock = threading.RLock()
         self._run_lock = threading.Lock()
+        #: Whether loading a model makes it the library's model for later runs (the demo run on another
+        #: library's folder must not change it).
+        self.remember_model = True
         self._indexer_lock = IndexerLock(paths.root)
         #: How this process names itself to another indexer waiting for the library.
         self.indexer_name = "reframe"
@@ -187,7 +190,8 @@ class Library:
                 self._encoder = load_encoder(
                     self.model_name, self.paths, weights=self._weights, device=self._device_pref, progress=progress
                 )
-                self.catalog.writer().set_setting("model", self.model_name)
+                if self.remember_model:
+                    self.catalog.writer().set_setting("model", self.model_name)
             return self._encoder
 
     @property

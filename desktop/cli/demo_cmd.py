@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from pathlib import Path
 
-from desktop.cli.index_cmd import open_library
-from desktop.paths import resolve_library_dir
+from desktop.library import Library
+from desktop.paths import demo_library_dir, resolve_library_dir
 
 DEMO_MODEL = "shapes-tiny"
 
@@ -28,10 +29,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from desktop.cli.progress import IndexBar
     from desktop.shapes.demo import COMPOSED_TEXT, TEXT_QUERY, build_demo_library
 
-    root = resolve_library_dir(args.library)
+    own = not args.library  # the demo's own library, or one the user named
+    root = demo_library_dir() if own else resolve_library_dir(args.library)
     print(f"demo library: {root}")
     demo = build_demo_library(root / "demo", count=args.count)
-    with open_library(args, args.model or DEMO_MODEL) as lib:
+    with Library.open(root, args.model or DEMO_MODEL, weights=_weights(args), device=args.device) as lib:
+        lib.remember_model = own
         lib.add_root(demo.photos)
         bar = IndexBar()
         try:
@@ -59,8 +62,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
             COMPOSED_TEXT,
             str(demo.reference),
         )
-        print("try your own: reframe search --library", root, '--model shapes-tiny --text "a yellow star on black"')
+        print(f'try your own: reframe search --library {root} --model shapes-tiny --text "a yellow star on black"')
     return 0
+
+
+def _weights(args: argparse.Namespace) -> Path | None:
+    return Path(args.weights) if args.weights else None
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
