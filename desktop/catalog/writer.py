@@ -61,6 +61,8 @@ class CatalogWriter:
 
     @contextmanager
     def batch(self) -> Iterator[CatalogWriter]:
+        commit: tuple[str, ...]
+        undo: tuple[str, ...]
         with self._lock:
             if self._depth == 0:
                 begin, commit, undo = "BEGIN IMMEDIATE", ("COMMIT",), ("ROLLBACK",)

@@ -204,7 +204,12 @@ class LibraryPanel(QWidget):
         box.setInformativeText("Its photos stay where they are; only Reframe's index of them is removed.")
         remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
         box.setObjectName("confirmRemove")
-        box.buttonClicked.connect(lambda b: b is remove and self.session.remove_root(root_id))
+
+        def clicked(button: object) -> None:
+            if button is remove:
+                self.session.remove_root(root_id)
+
+        box.buttonClicked.connect(clicked)
         box.open()
 
     def show_failures(self, root_id: int) -> None:

@@ -374,7 +374,10 @@ class Session(QObject):
                 self.watch_modes = modes
                 self.watchModesChanged.emit(modes)
 
-        Op(lambda ctx: watcher.set_roots(folders), success=done, name="watch folders").run_in(self.io_lane)
+        def watch(ctx: Context) -> dict[str, str]:
+            return dict(watcher.set_roots(folders))
+
+        Op(watch, success=done, name="watch folders").run_in(self.io_lane)
 
     @property
     def library_size(self) -> int:

@@ -54,7 +54,9 @@ class StatusBar(QStatusBar):
     def show_size(self) -> None:
         n = self.session.library_size
         folders = len(self.session.roots)
-        self.library_size.setText(f"{n:,} photo{'s' if n != 1 else ''} in {folders} folder{'s' if folders != 1 else ''}")
+        self.library_size.setText(
+            f"{n:,} photo{'s' if n != 1 else ''} in {folders} folder{'s' if folders != 1 else ''}"
+        )
 
     def show_training(self) -> None:
         training = self.session.combiner_training

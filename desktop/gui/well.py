@@ -114,7 +114,8 @@ class ReferenceWell(QFrame):
             target = folder / time.strftime(f"pasted-%Y%m%d-%H%M%S-{n}.png")
 
         def write(tmp: Path) -> None:
-            if not image.save(str(tmp), "PNG"):
+            # PySide6's stubs say bytes for the format; the binding itself only takes str.
+            if not image.save(str(tmp), "PNG"):  # type: ignore[call-overload]
                 raise OSError(f"cannot save the pasted image to {folder}")
 
         replace_with(target, write)

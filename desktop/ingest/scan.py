@@ -150,7 +150,7 @@ def scan_root(
             except OSError as exc:
                 _report(on_error, entry.path, _stat_reason(entry, exc))
                 continue
-            if _WINDOWS and st.st_file_attributes & _HIDDEN_ATTRIBUTES:
+            if _WINDOWS and getattr(st, "st_file_attributes", 0) & _HIDDEN_ATTRIBUTES:
                 continue
             path = entry.path
             linked = entry.is_symlink()
