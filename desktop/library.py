@@ -244,6 +244,10 @@ class Library:
         with self._combiner_lock:
             self._combiner, self._combiner_checked = None, False
 
+    def indexing_lock(self, *, wait: bool = True, on_wait: Callable[[str], None] | None = None) -> Any:
+        """Hold the library's one-indexer lock for a block of writes another indexer must not interleave with."""
+        return self._indexer_lock.held(wait=wait, on_wait=on_wait, command=self.indexer_name)
+
     # -- roots ---------------------------------------------------------------------------------------
 
     def add_root(self, folder: str | Path) -> Root:

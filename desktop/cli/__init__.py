@@ -36,7 +36,7 @@ def _common(p: argparse.ArgumentParser, *, model: bool = True, weights: bool = T
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from desktop.cli import demo_cmd, index_cmd, search_cmd, selftest_cmd, train_cmd
+    from desktop.cli import demo_cmd, folders_cmd, index_cmd, search_cmd, selftest_cmd, train_cmd
 
     parser = argparse.ArgumentParser(
         prog="reframe",
@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"reframe {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (index_cmd, search_cmd, demo_cmd, train_cmd, selftest_cmd):
+    for module in (index_cmd, folders_cmd, search_cmd, demo_cmd, train_cmd, selftest_cmd):
         module.register(sub, _common)
     return parser
 

@@ -11,6 +11,7 @@ like an empty folder.
 
 from __future__ import annotations
 
+import fnmatch
 import operator
 import os
 import stat
@@ -249,25 +250,39 @@ def _read_head(path: str | os.PathLike[str]) -> bytes:
         return f.read(SNIFF_BYTES)
 
 
+def is_glob(pattern: str) -> bool:
+    return any(c in pattern for c in "*?[")
+
+
 class _Skip:
     """Entries the walk leaves out: hidden names, junk names and the user's exclusions.
 
-    Names compare case-insensitively; paths (anything with a separator) must match exactly.
+    Names compare case-insensitively; paths (anything with a separator) must match exactly. A glob
+    (``*``, ``?``, ``[...]``) without a separator matches names (``*.gif``), one with a separator
+    matches whole paths (``*/Screenshots``).
     """
 
     def __init__(self, excluded: Sequence[str]) -> None:
         seps = tuple(s for s in (os.sep, os.altsep) if s)
-        paths = [x for x in excluded if any(s in x for s in seps)]
-        names = [x for x in excluded if x and x not in paths]
+        globs = [x for x in excluded if is_glob(x)]
+        plain = [x for x in excluded if x and not is_glob(x)]
+        paths = [x for x in plain if any(s in x for s in seps)]
+        names = [x for x in plain if x not in paths]
         self.paths = {os.path.normcase(os.path.abspath(x)) for x in paths}
         self.names = JUNK_NAMES | {x.casefold() for x in names}
+        self.path_globs = [os.path.normcase(x) for x in globs if any(s in x for s in seps)]
+        self.name_globs = [x.casefold() for x in globs if not any(s in x for s in seps)]
 
     def __call__(self, entry: os.DirEntry[str]) -> bool:
         name = entry.name
-        return name.startswith(".") or name.casefold() in self.names or self.path(entry.path)
+        if name.startswith(".") or name.casefold() in self.names or self.path(entry.path):
+            return True
+        return bool(self.name_globs) and any(fnmatch.fnmatchcase(name.casefold(), g) for g in self.name_globs)
 
     def path(self, path: str) -> bool:
-        return bool(self.paths) and os.path.normcase(path) in self.paths
+        if self.paths and os.path.normcase(path) in self.paths:
+            return True
+        return bool(self.path_globs) and any(fnmatch.fnmatchcase(os.path.normcase(path), g) for g in self.path_globs)
 
 
 def _list_dir(folder: str, on_error: ErrorCallback | None) -> list[os.DirEntry[str]]:
