@@ -95,7 +95,6 @@ class Session(QObject):
         self.combiner_training.finished.connect(lambda _model: self.rerun())
         self.thumbs = ThumbnailCache(library.paths.thumbnails)
         self.model_state = LOADING
-        self.model_error: ModelUnavailable | None = None
         self.roots: list[RootStatus] = []
         self.watch_modes: dict[str, str] = {}
         self.result_count = self._int_setting(SETTING_RESULTS, DEFAULT_RESULTS)
@@ -163,7 +162,7 @@ class Session(QObject):
         device = device or self.setting(SETTING_DEVICE) or None
         self.indexer.hold(True)
         self.combiner_training.cancel()  # it trains for the model being replaced
-        self.model_state, self.model_error = LOADING, None
+        self.model_state = LOADING
         self.modelStateChanged.emit(LOADING)
 
         def swap(ctx: Context) -> Library:
@@ -224,7 +223,7 @@ class Session(QObject):
     def _set_unavailable(self, exc: ModelUnavailable) -> None:
         if self._closed or self.model_state == UNAVAILABLE:
             return
-        self.model_state, self.model_error = UNAVAILABLE, exc
+        self.model_state = UNAVAILABLE
         self.modelStateChanged.emit(UNAVAILABLE)
         self.modelUnavailable.emit(exc)
 
