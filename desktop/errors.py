@@ -43,3 +43,7 @@ class MissingExtra(ReframeError):
     """A feature needs an optional part of the installation (the ``torch`` extra) that is not installed."""
 
     exit_code = 2
+
+
+class DiskFull(LibraryError):
+    """A file could not be written for want of space; the previous version is kept."""

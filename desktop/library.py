@@ -18,10 +18,11 @@ from typing import Any
 import numpy as np
 
 from desktop import log
-from desktop.catalog import INDEXED, Catalog, Root
+from desktop.catalog import INDEXED, ROOT_DENIED, UNREACHABLE, Catalog, Root
 from desktop.compose.inference import QueryCombiner
 from desktop.errors import ImageError, UsageError
-from desktop.ingest.reconcile import reconcile_root
+from desktop.indexer_lock import IndexerLock
+from desktop.ingest.reconcile import Plan, ToEncode, reconcile_root
 from desktop.models.encoder import Encoder, normalize
 from desktop.models.registry import DEFAULT_MODEL, ModelSpec, get_spec
 from desktop.paths import LibraryPaths, resolve_library_dir
@@ -54,8 +55,28 @@ class IndexSummary:
     failed: int = 0
     offline: int = 0
     seconds: float = 0.0
+    unreachable: int = 0
     cancelled: bool = False
     offline_roots: list[str] = field(default_factory=list)
+    denied_roots: list[str] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (path, reason) that could not be read
+
+    def add(self, plan: Plan) -> None:
+        """Count one root's reconcile."""
+        self.skipped += plan.unchanged + plan.restored
+        self.moved += plan.moved
+        self.duplicates += plan.duplicates
+        self.deleted += plan.deleted
+        self.failed += plan.failed
+        self.unreachable += plan.unreachable
+        self.problems += plan.problems
+        self.cancelled = self.cancelled or plan.cancelled
+        if plan.away == ROOT_DENIED:
+            self.unreachable += plan.kept_away
+            self.denied_roots.append(plan.root.path)
+        elif plan.away is not None:
+            self.offline += plan.kept_away
+            self.offline_roots.append(plan.root.path)
 
     @property
     def rate(self) -> float:
@@ -64,7 +85,7 @@ class IndexSummary:
     def line(self) -> str:
         text = (
             f"indexed {self.indexed}, skipped {self.skipped}, moved {self.moved}, duplicates {self.duplicates}, "
-            f"deleted {self.deleted}, failed {self.failed}, offline {self.offline} "
+            f"deleted {self.deleted}, failed {self.failed}, offline {self.offline}, unreachable {self.unreachable} "
             f"in {self.seconds:.1f} s ({self.rate:.1f} img/s)"
         )
         return text + (" — interrupted; run again to resume" if self.cancelled else "")
@@ -72,8 +93,24 @@ class IndexSummary:
     def to_dict(self) -> dict[str, Any]:
         return {
             k: getattr(self, k)
-            for k in ("indexed", "skipped", "moved", "duplicates", "deleted", "failed", "offline", "cancelled")
-        } | {"seconds": round(self.seconds, 3), "rate": round(self.rate, 2), "offline_roots": self.offline_roots}
+            for k in (
+                "indexed",
+                "skipped",
+                "moved",
+                "duplicates",
+                "deleted",
+                "failed",
+                "offline",
+                "unreachable",
+                "cancelled",
+            )
+        } | {
+            "seconds": round(self.seconds, 3),
+            "rate": round(self.rate, 2),
+            "offline_roots": self.offline_roots,
+            "denied_roots": self.denied_roots,
+            "problems": [{"path": p, "reason": r} for p, r in self.problems],
+        }
 
 
 @dataclass(frozen=True)
@@ -113,6 +150,14 @@ class Library:
         self._model_lock = threading.Lock()
         self._index_lock = threading.RLock()
         self._run_lock = threading.Lock()
+        #: Whether loading a model makes it the library's model for later runs (the demo run on another
+        #: library's folder must not change it).
+        self.remember_model = True
+        self._indexer_lock = IndexerLock(paths.root)
+        #: How this process names itself to another indexer waiting for the library.
+        self.indexer_name = "reframe"
+        #: Extra exclusions (paths or globs) for the next runs only, not remembered (``index --exclude``).
+        self.run_exclusions: list[str] = []
 
     # -- opening -----------------------------------------------------------------------------------
 
@@ -181,7 +226,8 @@ class Library:
                     backend=self._backend_pref,
                     precision=self._precision,
                 )
-                self.catalog.writer().set_setting("model", self.model_name)
+                if self.remember_model:
+                    self.catalog.writer().set_setting("model", self.model_name)
             return self._encoder
 
     @property
@@ -251,6 +297,10 @@ class Library:
         with self._combiner_lock:
             self._combiner, self._combiner_checked = None, False
 
+    def indexing_lock(self, *, wait: bool = True, on_wait: Callable[[str], None] | None = None) -> Any:
+        """Hold the library's one-indexer lock for a block of writes another indexer must not interleave with."""
+        return self._indexer_lock.held(wait=wait, on_wait=on_wait, command=self.indexer_name)
+
     # -- roots ---------------------------------------------------------------------------------------
 
     def add_root(self, folder: str | Path) -> Root:
@@ -277,6 +327,10 @@ class Library:
     def failures(self, root_id: int | None = None) -> list[tuple[str, str]]:
         return self.catalog.failures(root_id)
 
+    def unreachable(self, root_id: int | None = None) -> list[tuple[str, str]]:
+        """``(path, why)`` of the images kept while their file or folder cannot be read."""
+        return self.catalog.failures(root_id, state=UNREACHABLE)
+
     # -- indexing ------------------------------------------------------------------------------------
 
     def index(
@@ -287,79 +341,124 @@ class Library:
         cancel: threading.Event | None = None,
         batch_size: int | None = None,
         workers: int = 2,
+        wait: bool = True,
+        on_wait: Callable[[str], None] | None = None,
     ) -> IndexSummary:
-        """Reconcile the given roots (all by default) with the disk and encode what is new."""
+        """Reconcile the given roots (all by default) with the disk and encode what is new.
+
+        Only one indexer works on a library at a time, in any process: this waits for another one to
+        finish (``on_wait`` is told whom it waits for), or raises :class:`LibraryBusy` with ``wait=False``.
+        """
+        t0 = time.perf_counter()
+        with (
+            self._run_lock,
+            self._indexer_lock.held(wait=wait, on_wait=on_wait, cancel=cancel, command=self.indexer_name) as holding,
+        ):
+            if not holding:
+                return IndexSummary(cancelled=True, seconds=time.perf_counter() - t0)
+            return self._index_locked(roots, progress, cancel, batch_size, workers, t0)
+
+    def _index_locked(
+        self,
+        roots: Iterable[int] | None,
+        progress: Callable[[IndexProgress], None] | None,
+        cancel: threading.Event | None,
+        batch_size: int | None,
+        workers: int,
+        t0: float,
+    ) -> IndexSummary:
+        summary = IndexSummary()
+        wanted = set(roots) if roots is not None else None
+        targets = [r for r in self.catalog.roots() if wanted is None or r.id in wanted]
+        loaded = self._index is not None
+        index = self.vector_index  # opening it brings it up to date with the catalog
+        if loaded:
+            # Another process may have indexed since it was loaded: the catalog says what it should hold.
+            with self._index_lock:
+                self._sync_index(index)
+        plans = self._reconcile(targets, summary, progress, cancel)
+        if any(p.changed_ids for p in plans):
+            with self._index_lock:
+                self._sync_index(index)  # deletions, duplicates, restores and offline roots change the ids
+        todo = [item for plan in plans for item in plan.to_encode]
+        if summary.cancelled or (cancel is not None and cancel.is_set()):
+            summary.cancelled = True
+        elif todo:
+            self._encode(todo, index, summary, progress, cancel, batch_size, workers)
+        self.catalog.writer().set_setting(SETTING_LAST_SCAN, str(time.time()))
+        # An unchanged rescan writes nothing: at 100k images the index file is ~250 MB.
+        summary.seconds = time.perf_counter() - t0
+        if progress:
+            progress(IndexProgress("done", None, summary.indexed, summary.indexed))
+        return summary
+
+    def _reconcile(
+        self,
+        targets: list[Root],
+        summary: IndexSummary,
+        progress: Callable[[IndexProgress], None] | None,
+        cancel: threading.Event | None,
+    ) -> list[Plan]:
+        """Bring the catalog up to date with the disk, root by root, adding what was found to ``summary``."""
+        model_ids = set(self.catalog.ids_with_vectors(self.model_name).tolist())
+        excluded = self.excluded() + list(self.run_exclusions)
+        plans = []
+        for root in targets:
+            if cancel is not None and cancel.is_set():
+                summary.cancelled = True
+                break
+            if progress:
+                progress(IndexProgress("scanning", root.path, 0, 0))
+            plan = reconcile_root(
+                self.catalog, root, self.model_name, excluded=excluded, model_ids=model_ids, cancel=cancel
+            )
+            plans.append(plan)
+            summary.add(plan)
+        return plans
+
+    def _encode(
+        self,
+        todo: list[ToEncode],
+        index: VectorIndex,
+        summary: IndexSummary,
+        progress: Callable[[IndexProgress], None] | None,
+        cancel: threading.Event | None,
+        batch_size: int | None,
+        workers: int,
+    ) -> None:
         from desktop.ingest.pipeline import RateMeter, encode_items
 
-        with self._run_lock:
-            t0 = time.perf_counter()
-            summary = IndexSummary()
-            wanted = set(roots) if roots is not None else None
-            targets = [r for r in self.catalog.roots() if wanted is None or r.id in wanted]
-            index = self.vector_index
-            model_ids = set(self.catalog.ids_with_vectors(self.model_name).tolist())
-            plans = []
-            for root in targets:
-                if progress:
-                    progress(IndexProgress("scanning", root.path, 0, 0))
-                plan = reconcile_root(
-                    self.catalog, root, self.model_name, excluded=self.excluded(), model_ids=model_ids
-                )
-                plans.append(plan)
-                summary.skipped += plan.unchanged + plan.restored
-                summary.moved += plan.moved
-                summary.duplicates += plan.duplicates
-                summary.deleted += plan.deleted
-                summary.failed += plan.failed
-                if plan.offline:
-                    summary.offline += plan.unchanged
-                    summary.skipped -= plan.unchanged
-                    summary.offline_roots.append(root.path)
-            changed = any(p.duplicates or p.deleted or p.replaced or p.restored or p.offline or p.failed for p in plans)
-            if changed:
-                with self._index_lock:
-                    self._sync_index(index)  # deletions, duplicates, restores and offline roots change the ids
-            todo = [item for plan in plans for item in plan.to_encode]
-            if todo and not (cancel is not None and cancel.is_set()):
-                encoder = self.load_model()
-                meter = RateMeter(len(todo))
+        encoder = self.load_model()
+        meter = RateMeter(len(todo))
 
-                def on_batch(n: int) -> None:
-                    meter.add(n)
-                    if progress:
-                        progress(IndexProgress("encoding", None, meter.done, meter.total, meter.rate, meter.eta))
-
-                if progress:
-                    progress(IndexProgress("encoding", None, 0, len(todo)))
-                bs = batch_size or (256 if encoder.device == "cuda" else 32)
-                try:
-                    stats = encode_items(
-                        todo,
-                        catalog=self.catalog,
-                        encoder=encoder,
-                        index=index,
-                        batch_size=bs,
-                        workers=workers,
-                        on_batch=on_batch,
-                        cancel=cancel,
-                    )
-                    summary.indexed += stats.indexed
-                    summary.failed += stats.failed
-                    summary.cancelled = stats.cancelled
-                except KeyboardInterrupt:
-                    summary.cancelled = True
-                    raise
-                finally:
-                    with self._index_lock:
-                        index.flush()
-            elif cancel is not None and cancel.is_set():
-                summary.cancelled = True
-            self.catalog.writer().set_setting(SETTING_LAST_SCAN, str(time.time()))
-            # An unchanged rescan writes nothing: at 100k images the index file is ~250 MB.
-            summary.seconds = time.perf_counter() - t0
+        def on_batch(n: int) -> None:
+            meter.add(n)
             if progress:
-                progress(IndexProgress("done", None, summary.indexed, summary.indexed))
-            return summary
+                progress(IndexProgress("encoding", None, meter.done, meter.total, meter.rate, meter.eta))
+
+        if progress:
+            progress(IndexProgress("encoding", None, 0, len(todo)))
+        bs = batch_size or (256 if encoder.device == "cuda" else 32)
+        try:
+            stats = encode_items(
+                todo,
+                catalog=self.catalog,
+                encoder=encoder,
+                index=index,
+                batch_size=bs,
+                workers=workers,
+                on_batch=on_batch,
+                cancel=cancel,
+            )
+            summary.indexed += stats.indexed
+            summary.failed += stats.failed
+            summary.cancelled = stats.cancelled
+        except KeyboardInterrupt:
+            summary.cancelled = True
+            raise
+        finally:
+            with self._index_lock:
+                index.flush()
 
     def index_paths(self, paths: Iterable[str], **kwargs: Any) -> IndexSummary:
         """Reconcile the roots that contain ``paths`` (what a file watcher reports)."""

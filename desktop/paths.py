@@ -42,6 +42,11 @@ def resolve_library_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     return default_library_dir()
 
 
+def demo_library_dir() -> Path:
+    """The demo's own library, inside the data folder: the demo never writes into the user's library."""
+    return resolve_library_dir(None) / "demo"
+
+
 @dataclass(frozen=True)
 class LibraryPaths:
     """The layout of one library directory."""

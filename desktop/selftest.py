@@ -187,8 +187,8 @@ def check_search(report: Report, root: Path, count: int, device: str | None) -> 
         name = next(n for n in sorted(demo.captions) if counts[demo.captions[n]] == 1)
         original = demo.photos / name
         copy = root / "query-copy.jpg"
-        with Image.open(original) as im:
-            im = im.convert("RGB")
+        with Image.open(original) as opened:
+            im = opened.convert("RGB")
             im.resize((im.width * 9 // 10, im.height * 9 // 10), Image.Resampling.BICUBIC).save(copy, quality=85)
         res = lib.search(None, str(copy), k=5)
         first = Path(res.hits[0].path).name if res.hits else None

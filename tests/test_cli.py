@@ -39,7 +39,9 @@ def test_index_status_search_end_to_end(tmp_path: Path, photos: Path, capsys: py
 
     probe = sorted(photos.rglob("*.png"))[0]
     assert run(tmp_path, "search", "--image", str(probe), "--k", "3", "--json", *MODEL) == 0
-    hits = json.loads(capsys.readouterr().out)
+    found = json.loads(capsys.readouterr().out)
+    assert found["mode"] == "image"
+    hits = found["results"]
     assert len(hits) == 3 and set(hits[0]) == {"path", "score"}
     assert all(-1.0 <= h["score"] <= 1.0 for h in hits)
     assert str(probe) not in [h["path"] for h in hits]

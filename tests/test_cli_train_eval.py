@@ -29,7 +29,8 @@ def test_train_combiner_on_shapes_then_composed_search_uses_it(
     probe = str(sorted(photos.rglob("*.png"))[0])
     assert main(["search", "--image", probe, "--text", "make the circle red", "--json", *lib, *MODEL]) == 0
     captured = capsys.readouterr()
-    assert len(json.loads(captured.out)) == 10
+    found = json.loads(captured.out)
+    assert len(found["results"]) == 10 and found["mode"] == "combiner"
     assert "sum baseline" not in captured.err, "the trained Combiner is used"
 
 

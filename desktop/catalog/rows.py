@@ -10,13 +10,15 @@ PENDING = "pending"  # seen, not embedded yet
 INDEXED = "indexed"  # embedded; its vectors are searchable
 FAILED = "failed"  # could not be read; ``error`` says why
 OFFLINE = "offline"  # its root is not reachable right now
-IMAGE_STATES = frozenset({PENDING, INDEXED, FAILED, OFFLINE})
+UNREACHABLE = "unreachable"  # its file or folder cannot be read right now (``note`` says why); kept
+IMAGE_STATES = frozenset({PENDING, INDEXED, FAILED, OFFLINE, UNREACHABLE})
 
 # Root states.
 ROOT_OK = "ok"
 ROOT_OFFLINE = "offline"  # e.g. an unplugged drive: keep everything, show nothing
 ROOT_MISSING = "missing"  # the folder is gone from a reachable volume
-ROOT_STATES = frozenset({ROOT_OK, ROOT_OFFLINE, ROOT_MISSING})
+ROOT_DENIED = "denied"  # the folder is there but this user may not read it: keep everything, say so
+ROOT_STATES = frozenset({ROOT_OK, ROOT_OFFLINE, ROOT_MISSING, ROOT_DENIED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +46,12 @@ class ImageRow(NamedTuple):
     state: str
     error: str | None
     updated_at: float
+    note: str | None = None  # why it is unreachable, or a warning met while reading it (corrupt EXIF)
 
 
 #: Column lists in the order of the dataclass fields, for ``SELECT {cols} FROM ...``.
 ROOT_COLUMNS = "id, path, added_at, last_scan, state"
-IMAGE_COLUMNS = "id, root_id, path, size, mtime_ns, hash, width, height, taken_at, state, error, updated_at"
+IMAGE_COLUMNS = "id, root_id, path, size, mtime_ns, hash, width, height, taken_at, state, error, updated_at, note"
 
 
 def check_image_state(state: str) -> str:

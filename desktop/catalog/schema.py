@@ -5,8 +5,9 @@ version ``i`` to ``i + 1``; a fresh file is version 0 and gets every step. All p
 one ``BEGIN IMMEDIATE`` transaction together with the version bump, so a crash mid-migration leaves
 the old version untouched. A database newer than this code is refused, never touched.
 
-A migration runs inside a transaction, so it cannot switch ``foreign_keys`` off; a step that must
-rebuild a table should use ``PRAGMA defer_foreign_keys = ON`` instead.
+Foreign keys are switched off while the steps run (SQLite cannot switch them inside a transaction), so a
+step may rebuild a table the way SQLite documents it (create the new table, copy, drop, rename) without
+the drop cascading into other tables; ``foreign_key_check`` must then be clean before the commit.
 """
 
 from __future__ import annotations
@@ -69,7 +70,57 @@ def _v1(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-MIGRATIONS: list[Migration] = [_v1]
+# v2: a file or subfolder that cannot be read keeps its rows as "unreachable" (the reason in ``note``),
+# a root the user may not read is "denied" (kept apart from an unplugged "offline" one), and ``note``
+# also keeps what went wrong while reading an image that was still indexed (e.g. corrupt EXIF).
+_V2_ROOTS = """
+    CREATE TABLE roots_v2 (
+        id        INTEGER PRIMARY KEY AUTOINCREMENT,
+        path      TEXT NOT NULL UNIQUE,
+        added_at  REAL NOT NULL,
+        last_scan REAL,
+        state     TEXT NOT NULL DEFAULT 'ok' CHECK (state IN ('ok', 'offline', 'missing', 'denied'))
+    )
+"""
+_V2_IMAGES = """
+    CREATE TABLE images_v2 (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        root_id    INTEGER NOT NULL REFERENCES roots(id) ON DELETE CASCADE,
+        path       TEXT NOT NULL UNIQUE,
+        size       INTEGER NOT NULL,
+        mtime_ns   INTEGER NOT NULL,
+        hash       TEXT,
+        width      INTEGER,
+        height     INTEGER,
+        taken_at   TEXT,
+        state      TEXT NOT NULL CHECK (state IN ('pending', 'indexed', 'failed', 'offline', 'unreachable')),
+        error      TEXT,
+        updated_at REAL NOT NULL,
+        note       TEXT
+    )
+"""
+
+
+def _v2(conn: sqlite3.Connection) -> None:
+    conn.execute(_V2_ROOTS)
+    conn.execute("INSERT INTO roots_v2 (id, path, added_at, last_scan, state) SELECT * FROM roots")
+    conn.execute(_V2_IMAGES)
+    conn.execute(
+        "INSERT INTO images_v2 (id, root_id, path, size, mtime_ns, hash, width, height, taken_at, state, error,"
+        " updated_at) SELECT * FROM images"
+    )
+    # AUTOINCREMENT's high-water marks move with the rows, so an id is still never reused.
+    conn.execute("DELETE FROM sqlite_sequence WHERE name IN ('roots_v2', 'images_v2')")
+    conn.execute("UPDATE sqlite_sequence SET name = name || '_v2' WHERE name IN ('roots', 'images')")
+    conn.execute("DROP TABLE images")
+    conn.execute("DROP TABLE roots")
+    conn.execute("ALTER TABLE roots_v2 RENAME TO roots")
+    conn.execute("ALTER TABLE images_v2 RENAME TO images")
+    conn.execute("CREATE INDEX images_hash ON images(hash)")
+    conn.execute("CREATE INDEX images_root_state ON images(root_id, state)")
+
+
+MIGRATIONS: list[Migration] = [_v1, _v2]
 
 
 def current_version() -> int:
@@ -112,6 +163,7 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] | None = N
     _refuse_newer(version, target)
     if version == target:
         return version
+    conn.execute("PRAGMA foreign_keys = OFF")
     conn.execute("BEGIN IMMEDIATE")
     try:
         # Read again under the write lock: another process may have migrated meanwhile.
@@ -120,11 +172,16 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] | None = N
         for step in range(version, target):
             steps[step](conn)
             conn.execute(f"PRAGMA user_version = {step + 1}")
+        broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise LibraryError(f"the catalog upgrade left {len(broken)} dangling references; nothing was changed")
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
     return target
 
 

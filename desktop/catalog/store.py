@@ -16,7 +16,16 @@ from pathlib import Path
 import numpy as np
 
 from desktop.catalog import codec, schema
-from desktop.catalog.rows import FAILED, IMAGE_COLUMNS, IMAGE_STATES, INDEXED, ROOT_COLUMNS, ImageRow, Root
+from desktop.catalog.rows import (
+    FAILED,
+    IMAGE_COLUMNS,
+    IMAGE_STATES,
+    INDEXED,
+    ROOT_COLUMNS,
+    UNREACHABLE,
+    ImageRow,
+    Root,
+)
 from desktop.catalog.writer import CatalogWriter, chunks, placeholders
 from desktop.errors import LibraryError
 
@@ -156,10 +165,14 @@ class Catalog:
         out.update(rows)
         return out
 
-    def failures(self, root_id: int | None = None) -> list[tuple[str, str]]:
-        """``(path, error)`` of every image that could not be read, by path."""
-        sql = "SELECT path, COALESCE(error, '') FROM images WHERE state = ?"
-        params: tuple[object, ...] = (FAILED,)
+    def failures(self, root_id: int | None = None, state: str = FAILED) -> list[tuple[str, str]]:
+        """``(path, why)`` of every image that could not be read, by path.
+
+        With ``state=UNREACHABLE``, the images kept while they cannot be read, with their note.
+        """
+        column = "note" if state == UNREACHABLE else "error"
+        sql = f"SELECT path, COALESCE({column}, '') FROM images WHERE state = ?"
+        params: tuple[object, ...] = (state,)
         if root_id is not None:
             sql += " AND root_id = ?"
             params += (root_id,)

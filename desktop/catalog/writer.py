@@ -26,6 +26,7 @@ from desktop.catalog.rows import (
     FAILED,
     ROOT_COLUMNS,
     ROOT_OK,
+    UNREACHABLE,
     Root,
     check_image_state,
     check_root_state,
@@ -60,6 +61,8 @@ class CatalogWriter:
 
     @contextmanager
     def batch(self) -> Iterator[CatalogWriter]:
+        commit: tuple[str, ...]
+        undo: tuple[str, ...]
         with self._lock:
             if self._depth == 0:
                 begin, commit, undo = "BEGIN IMMEDIATE", ("COMMIT",), ("ROLLBACK",)
@@ -134,6 +137,7 @@ class CatalogWriter:
         taken_at: str | None,
         state: str,
         error: str | None = None,
+        note: str | None = None,
     ) -> int:
         """Insert or update the image at ``path`` and return its id (kept when the path exists).
 
@@ -148,16 +152,16 @@ class CatalogWriter:
             if old is None:
                 cur = self._conn.execute(
                     "INSERT INTO images (root_id, path, size, mtime_ns, hash, width, height, taken_at,"
-                    " state, error, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (root_id, key, size, mtime_ns, hash, width, height, taken_at, state, error, now),
+                    " state, error, updated_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (root_id, key, size, mtime_ns, hash, width, height, taken_at, state, error, now, note),
                 )
                 assert cur.lastrowid is not None
                 return cur.lastrowid
             image_id, old_hash = old
             self._conn.execute(
                 "UPDATE images SET root_id = ?, size = ?, mtime_ns = ?, hash = ?, width = ?, height = ?,"
-                " taken_at = ?, state = ?, error = ?, updated_at = ? WHERE id = ?",
-                (root_id, size, mtime_ns, hash, width, height, taken_at, state, error, now, image_id),
+                " taken_at = ?, state = ?, error = ?, updated_at = ?, note = ? WHERE id = ?",
+                (root_id, size, mtime_ns, hash, width, height, taken_at, state, error, now, note, image_id),
             )
             if old_hash != hash:
                 self._conn.execute("DELETE FROM embeddings WHERE image_id = ?", (image_id,))
@@ -188,15 +192,39 @@ class CatalogWriter:
             for part in chunks(ids):
                 self._conn.execute(f"DELETE FROM images WHERE id IN ({placeholders(len(part))})", part)
 
-    def set_state_under(self, root_id: int, state: str) -> int:
-        """Set the state of every image of a root (e.g. offline); return how many rows changed."""
+    def set_state_under(self, root_id: int, state: str, note: str | None = None) -> int:
+        """Set the state of every image of a root (e.g. offline); return how many rows changed.
+
+        ``note`` (why, e.g. "permission denied") replaces the images' notes when given.
+        """
         check_image_state(state)
         with self.batch():
             cur = self._conn.execute(
-                "UPDATE images SET state = ?, updated_at = ? WHERE root_id = ? AND state != ?",
-                (state, time.time(), root_id, state),
+                "UPDATE images SET state = ?, note = COALESCE(?, note), updated_at = ?"
+                " WHERE root_id = ? AND state != ?",
+                (state, note, time.time(), root_id, state),
             )
         return cur.rowcount
+
+    def count_under(self, root_id: int) -> int:
+        """How many images a root has, as this writer sees them (its own writes included)."""
+        with self._lock:
+            return int(self._conn.execute("SELECT COUNT(*) FROM images WHERE root_id = ?", (root_id,)).fetchone()[0])
+
+    def mark_unreachable(self, ids: Iterable[int], reason: str) -> int:
+        """Keep these images (their vectors too) but take them out of search until they can be read again.
+
+        The error column is left alone, so that one that had failed fails again when it comes back.
+        """
+        changed = 0
+        with self.batch():
+            for part in chunks(ids):
+                cur = self._conn.execute(
+                    f"UPDATE images SET state = ?, note = ?, updated_at = ? WHERE id IN ({placeholders(len(part))})",
+                    (UNREACHABLE, reason, time.time(), *part),
+                )
+                changed += cur.rowcount
+        return changed
 
     # -- embeddings ------------------------------------------------------------------------------
 

@@ -9,48 +9,47 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 
 from desktop import __version__
 from desktop.errors import ReframeError
 
-COMMANDS = (
-    "index",
-    "search",
-    "status",
-    "demo",
-    "train",
-    "train-combiner",
-    "eval",
-    "export-onnx",
-    "gui",
-    "models",
-    "self-test",
-)
 
-
-def _common(p: argparse.ArgumentParser) -> None:
+def _common(p: argparse.ArgumentParser, *, model: bool = True, weights: bool = True, device: bool = True) -> None:
+    """The options subcommands share; one that loads no model takes no --weights or --device."""
     p.add_argument("--library", metavar="DIR", help="library directory (default: $REFRAME_HOME or the user data dir)")
-    p.add_argument("--model", metavar="NAME", help="model name (see `reframe models`)")
-    p.add_argument("--weights", metavar="FILE", help="use this local weights file instead of downloading")
-    p.add_argument("--device", choices=("cuda", "mps", "cpu"), help="device to run the model on (default: best)")
-    p.add_argument(
-        "--backend",
-        choices=("auto", "onnx", "torch"),
-        help="what runs the model: ONNX Runtime, or torch (the torch extra); default: $REFRAME_BACKEND, else auto "
-        "(ONNX Runtime on a CPU, torch on a CUDA or Apple GPU when installed)",
-    )
-    p.add_argument(
-        "--precision",
-        choices=("fp32", "int8"),
-        help="ONNX Runtime weights: fp32 (default) or int8 (dynamic quantisation: faster, slightly less exact)",
-    )
-    p.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    if model:
+        p.add_argument(
+            "--model", metavar="NAME", help="model name (default: the library's last one; see `reframe models`)"
+        )
+    if weights:
+        p.add_argument(
+            "--weights", metavar="FILE", help="use this local weights file instead of downloading (default: none)"
+        )
+    if device:
+        p.add_argument(
+            "--device", choices=("cuda", "mps", "cpu"), help="device to run the model on (default: the best there is)"
+        )
+    if device:  # what runs the model goes with where it runs
+        p.add_argument(
+            "--backend",
+            choices=("auto", "onnx", "torch"),
+            help="what runs the model: ONNX Runtime, or torch (the torch extra) (default: $REFRAME_BACKEND, else "
+            "auto: ONNX Runtime on a CPU, torch on a CUDA or Apple GPU when installed)",
+        )
+        p.add_argument(
+            "--precision",
+            choices=("fp32", "int8"),
+            help="ONNX Runtime weights: fp32, or int8 (dynamic quantisation: faster, slightly less exact) "
+            "(default: fp32)",
+        )
+    p.add_argument("-v", "--verbose", action="store_true", help="log details to stderr (default: warnings only)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from desktop.cli import demo_cmd, export_cmd, index_cmd, search_cmd, selftest_cmd, train_cmd
+    from desktop.cli import demo_cmd, export_cmd, folders_cmd, index_cmd, search_cmd, selftest_cmd, train_cmd
 
     parser = argparse.ArgumentParser(
         prog="reframe",
@@ -58,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"reframe {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (index_cmd, search_cmd, demo_cmd, train_cmd, export_cmd, selftest_cmd):
+    for module in (index_cmd, folders_cmd, search_cmd, demo_cmd, train_cmd, export_cmd, selftest_cmd):
         module.register(sub, _common)
     return parser
 
@@ -77,11 +76,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         if exc.hint:
             print(exc.hint, file=sys.stderr)
         return exc.exit_code
+    except (OSError, sqlite3.OperationalError) as exc:
+        if not _disk_full(exc):
+            raise
+        print(f"reframe: disk full ({exc}); what was saved before is kept", file=sys.stderr)
+        print("free some space on that disk and run again: the work resumes where it stopped", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("reframe: interrupted; the library is consistent and the next run resumes", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
+
+
+def _disk_full(exc: BaseException) -> bool:
+    from desktop.files import is_disk_full
+
+    # SQLite says SQLITE_FULL in words; a write past a file size limit is an I/O error to it.
+    return is_disk_full(exc) or (isinstance(exc, sqlite3.OperationalError) and "full" in str(exc))
 
 
 if __name__ == "__main__":

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import ctypes.util
+import os
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
 
-from desktop.cli.index_cmd import open_library
-from desktop.paths import resolve_library_dir
+from desktop.paths import demo_library_dir, resolve_library_dir
 
 DEMO_MODEL = "shapes-tiny"
 
 
-def register(sub: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None]) -> None:
+def register(sub: argparse._SubParsersAction, common: Callable[..., None]) -> None:
     p = sub.add_parser("demo", help="build a demo library, index it, run a text, an image and a composed search")
     p.add_argument("--count", type=int, default=300, help="number of demo images (default 300)")
     p.add_argument("--k", type=int, default=5, help="results shown per search")
@@ -26,12 +29,15 @@ def register(sub: argparse._SubParsersAction, common: Callable[[argparse.Argumen
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from desktop.cli.progress import IndexBar
+    from desktop.library import Library
     from desktop.shapes.demo import COMPOSED_TEXT, TEXT_QUERY, build_demo_library
 
-    root = resolve_library_dir(args.library)
+    own = not args.library  # the demo's own library, or one the user named
+    root = demo_library_dir() if own else resolve_library_dir(args.library)
     print(f"demo library: {root}")
     demo = build_demo_library(root / "demo", count=args.count)
-    with open_library(args, args.model or DEMO_MODEL) as lib:
+    with Library.open(root, args.model or DEMO_MODEL, weights=_weights(args), device=args.device) as lib:
+        lib.remember_model = own
         lib.add_root(demo.photos)
         bar = IndexBar()
         try:
@@ -59,11 +65,38 @@ def cmd_demo(args: argparse.Namespace) -> int:
             COMPOSED_TEXT,
             str(demo.reference),
         )
-        print("try your own: reframe search --library", root, '--model shapes-tiny --text "a yellow star on black"')
+        print(f'try your own: reframe search --library {root} --model shapes-tiny --text "a yellow star on black"')
     return 0
 
 
+def _weights(args: argparse.Namespace) -> Path | None:
+    return Path(args.weights) if args.weights else None
+
+
+def missing_for_gui(env: Mapping[str, str], platform: str = sys.platform) -> str | None:
+    """What the window cannot open without, in words (None: nothing known to be missing).
+
+    Without this, Qt aborts the process (status 134) with a message about platform plugins.
+    """
+    if not platform.startswith("linux") or env.get("QT_QPA_PLATFORM"):
+        return None  # macOS and Windows always have a display; an explicit platform plugin is the user's call
+    if not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
+        return "no display: the app needs a graphical session (DISPLAY or WAYLAND_DISPLAY is not set)"
+    if env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY") and ctypes.util.find_library("xcb-cursor") is None:
+        return "the library libxcb-cursor0 is missing (Qt needs it to open a window under X11)"
+    return None
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
+    missing = missing_for_gui(os.environ)
+    if missing is not None:
+        from desktop.errors import UsageError
+
+        raise UsageError(
+            missing,
+            hint="install it (Debian/Ubuntu: sudo apt install libxcb-cursor0), or use the reframe command, "
+            "which needs no display",
+        )
     from desktop.gui.app import main as gui_main
 
     argv = []

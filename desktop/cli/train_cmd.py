@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 from desktop.cli.index_cmd import open_library
 from desktop.errors import UsageError
@@ -19,7 +20,7 @@ IMAGE_REFS, IMAGE_EPOCHS = 10_000, 20
 TEXT_REFS = 5_000
 
 
-def register(sub: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None]) -> None:
+def register(sub: argparse._SubParsersAction, common: Callable[..., None]) -> None:
     p = sub.add_parser("train", help="train the shapes-tiny CLIP on the synthetic shapes world (seeded)")
     p.add_argument("--out", metavar="DIR", help="where to write it (default: the library's models/shapes-tiny)")
     p.add_argument("--steps", type=int, default=1500)
@@ -211,14 +212,14 @@ def _cirr_features(args: argparse.Namespace, encoder):
     if not (args.cirr_splits and args.cirr_images):
         raise UsageError("--cirr-annotations needs --cirr-splits and --cirr-images")
     cs = load_cirr(Path(args.cirr_annotations), Path(args.cirr_splits), Path(args.cirr_images))
-    usable = [t for t in cs.triplets if cs.images.get(t.reference) and cs.images.get(t.target)]
+    usable = [t for t in cs.triplets if t.reference in cs.images and t.target in cs.images]
     if len(usable) < 2:
         raise UsageError(f"only {len(usable)} triplets have their images; need at least 2 to train")
 
     def loader(name: str) -> Image.Image:
         return Image.open(cs.images[name]).convert("RGB")
 
-    items = [(t.reference, t.caption, t.target) for t in usable]
+    items = [(t.reference, t.caption, t.target) for t in usable if t.reference is not None and t.target is not None]
     ref, mod, tgt = encode_triplets(encoder, items, loader)
     return ref, mod, tgt, None, f"CIRR-format triplets from {args.cirr_annotations} ({len(items)} with images)"
 
@@ -233,7 +234,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             if not (args.annotations and args.splits and args.images):
                 raise UsageError("eval cirr needs --annotations FILE --splits FILE --images DIR")
             cs = load_cirr(Path(args.annotations), Path(args.splits), Path(args.images))
-            mode = "combiner" if combiner is not None else "sum"
+            mode: Literal["combiner", "sum"] = "combiner" if combiner is not None else "sum"
             report = evaluate_cirr(encoder, combiner, mode, cs)
             report["compose"] = mode
         else:

@@ -30,7 +30,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -42,6 +41,7 @@ import numpy as np
 
 from desktop.compose.phrasebook import CaptionTriplet
 from desktop.errors import UsageError
+from desktop.files import replace_with
 from desktop.models.encoder import Encoder
 
 BRIDGES: tuple[str, ...] = ("none", "noise", "meanshift", "coral")
@@ -268,9 +268,8 @@ def _read_cache(path: Path, model: str) -> dict[str, np.ndarray]:
 def _write_cache(path: Path, model: str, feats: dict[str, np.ndarray]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     texts = list(feats)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+
+    def write(tmp: Path) -> None:
         with open(tmp, "wb") as f:
             np.savez(
                 f,
@@ -279,10 +278,8 @@ def _write_cache(path: Path, model: str, feats: dict[str, np.ndarray]) -> None:
                 texts=np.array(texts, dtype=np.str_),
                 feats=np.stack([feats[t] for t in texts]).astype(np.float16),
             )
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    replace_with(path, write)
 
 
 # ------------------------------------------------------------------------------------------ training

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -32,6 +31,7 @@ from desktop.compose.combiner import Combiner, compose_query, sum_query
 from desktop.compose.features import encode_triplets
 from desktop.compose.metrics import recall_at_k
 from desktop.errors import ReframeError, UsageError
+from desktop.files import replace_with
 from desktop.models.encoder import normalize
 
 __all__ = [
@@ -270,14 +270,7 @@ def _save_checkpoint(
         "best": best,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        torch.save(state, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    replace_with(path, lambda tmp: torch.save(state, tmp))
 
 
 def _load_checkpoint(path: Path, fingerprint: dict[str, Any], device: torch.device) -> dict[str, Any]:

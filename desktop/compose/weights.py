@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +23,7 @@ import numpy as np
 from safetensors import SafetensorError, safe_open
 
 from desktop.errors import ModelUnavailable
+from desktop.files import replace_with, write_bytes_atomic
 from desktop.paths import RESOURCES, safe_name
 
 if TYPE_CHECKING:
@@ -66,9 +66,9 @@ def save_combiner(
     if "backbone" in full_card:
         metadata["backbone"] = str(full_card["backbone"])
 
-    _atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata=metadata))
+    replace_with(path, lambda tmp: save_file(tensors, str(tmp), metadata=metadata))
     text = json.dumps(full_card, indent=2, sort_keys=True, default=str) + "\n"
-    _atomic_write(card_path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    write_bytes_atomic(card_path(path), text.encode("utf-8"))
     return path
 
 
@@ -143,15 +143,3 @@ def default_search_dirs(library_combiners: str | os.PathLike[str] | None) -> lis
     """User-trained weights (the library's ``combiners/``) first, then the bundled ones."""
     dirs = [Path(library_combiners)] if library_combiners is not None else []
     return [*dirs, RESOURCES / "models"]
-
-
-def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

@@ -75,8 +75,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = make_app()
     install_excepthook()
     model = args.model or ("shapes-tiny" if args.demo else None)
+    library = args.library
+    if args.demo and not library:
+        from desktop.paths import demo_library_dir
+
+        library = demo_library_dir()  # the demo never writes into the user's own library
     try:
-        session = Session.open(args.library, model, device=args.device, backend=args.backend, precision=args.precision)
+        session = Session.open(library, model, device=args.device, backend=args.backend, precision=args.precision)
+        if args.demo and args.library and session.library is not None:
+            session.library.remember_model = False  # shapes-tiny is for the demo, not the library's next run
     except ReframeError as exc:
         _log.error("cannot open the library: %s", exc)
         QMessageBox.critical(None, "Reframe", f"{exc.message}\n\n{exc.hint or ''}".strip())

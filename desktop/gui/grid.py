@@ -101,7 +101,7 @@ class ResultsView(QListView):
             ("open", "Open", [QKeySequence(Qt.Key.Key_Return), QKeySequence("Ctrl+O")], self.open_current),
             ("preview", "Preview", [QKeySequence(Qt.Key.Key_Space)], self.preview_current),
             ("reveal", "Show in Folder", [QKeySequence("Ctrl+Shift+O")], self.reveal_current),
-            ("copy", "Copy Path", [QKeySequence.StandardKey.Copy], self.copy_selected),
+            ("copy", "Copy Path", [QKeySequence(QKeySequence.StandardKey.Copy)], self.copy_selected),
             ("reference", "Use as Reference", [QKeySequence("Ctrl+R")], self.reference_current),
             ("similar", "More Like This", [QKeySequence("Ctrl+M")], self.similar_current),
         ):

@@ -142,6 +142,7 @@ class IndexScheduler(QObject):
         lib = self._library()
         if lib is None:
             return
+        lib.indexer_name = "the Reframe app"  # what a `reframe index` waiting for the library is told
         if self._want_all:
             roots: list[int] | None = None
             self._want_all = False

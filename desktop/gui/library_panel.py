@@ -75,8 +75,11 @@ class RootRow(QFrame):
         c = root.counts
         indexed, pending, failed = c.get("indexed", 0), c.get("pending", 0), c.get("failed", 0)
         photos = f"{indexed:,} photo{'s' if indexed != 1 else ''}"
+        kept = c.get("offline", 0) + c.get("unreachable", 0) + indexed
         if root.state == "offline":
-            kind, text = "offline", f"Offline · {c.get('offline', 0) + indexed:,} photos kept"
+            kind, text = "offline", f"Offline · {kept:,} photos kept"
+        elif root.state == "denied":
+            kind, text = "offline", f"Permission denied · {kept:,} photos kept"
         elif root.state == "missing":
             kind, text = "missing", "Folder not found"
         elif indexing and progress is not None and progress.phase == "encoding" and progress.total:
@@ -88,6 +91,9 @@ class RootRow(QFrame):
         html = f'<span style="color:{COLOURS[kind]}">●</span> {text}'
         if failed:
             html += f' · <a href="failed" style="color:{COLOURS["failed"]}">{failed:,} failed</a>'
+        unreachable = c.get("unreachable", 0)
+        if unreachable and root.state == "ok":
+            html += f" · {unreachable:,} unreachable (kept)"
         self.state.setText(html)
         self.kind = kind
         tip = root.path
@@ -198,7 +204,12 @@ class LibraryPanel(QWidget):
         box.setInformativeText("Its photos stay where they are; only Reframe's index of them is removed.")
         remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
         box.setObjectName("confirmRemove")
-        box.buttonClicked.connect(lambda b: b is remove and self.session.remove_root(root_id))
+
+        def clicked(button: object) -> None:
+            if button is remove:
+                self.session.remove_root(root_id)
+
+        box.buttonClicked.connect(clicked)
         box.open()
 
     def show_failures(self, root_id: int) -> None:

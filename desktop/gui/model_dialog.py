@@ -45,7 +45,7 @@ class ModelUnavailableDialog(QDialog):
         self.choose_button.setDefault(True)
         self.choose_button.clicked.connect(self.choose)
         settings = QPushButton("Settings…")
-        settings.clicked.connect(lambda: (self.settingsRequested.emit(), self.accept()))
+        settings.clicked.connect(self._to_settings)
         close = QPushButton("Close")
         close.clicked.connect(self.reject)
         buttons = QHBoxLayout()
@@ -65,6 +65,10 @@ class ModelUnavailableDialog(QDialog):
         layout.addSpacing(GAP)
         layout.addLayout(buttons)
         self.setMinimumWidth(560)
+
+    def _to_settings(self) -> None:
+        self.settingsRequested.emit()
+        self.accept()
 
     def choose(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Choose a weights file", "", WEIGHTS_FILTER)

@@ -144,7 +144,6 @@ class Session(QObject):
         self.combiner_training.finished.connect(lambda _model: self.rerun())
         self.thumbs = ThumbnailCache(library.paths.thumbnails)
         self.model_state = LOADING
-        self.model_error: ModelUnavailable | None = None
         self.roots: list[RootStatus] = []
         self.watch_modes: dict[str, str] = {}
         self.result_count = self._int_setting(SETTING_RESULTS, DEFAULT_RESULTS)
@@ -238,7 +237,7 @@ class Session(QObject):
         wanted = inference or before
         self.indexer.hold(True)
         self.combiner_training.cancel()  # it trains for the model being replaced
-        self.model_state, self.model_error = LOADING, None
+        self.model_state = LOADING
         self.modelStateChanged.emit(LOADING)
 
         def swap(ctx: Context) -> Library:
@@ -304,7 +303,7 @@ class Session(QObject):
     def _set_unavailable(self, exc: ModelUnavailable) -> None:
         if self._closed or self.model_state == UNAVAILABLE:
             return
-        self.model_state, self.model_error = UNAVAILABLE, exc
+        self.model_state = UNAVAILABLE
         self.modelStateChanged.emit(UNAVAILABLE)
         self.modelUnavailable.emit(exc)
 
@@ -468,7 +467,10 @@ class Session(QObject):
                 self.watch_modes = modes
                 self.watchModesChanged.emit(modes)
 
-        Op(lambda ctx: watcher.set_roots(folders), success=done, name="watch folders").run_in(self.io_lane)
+        def watch(ctx: Context) -> dict[str, str]:
+            return dict(watcher.set_roots(folders))
+
+        Op(watch, success=done, name="watch folders").run_in(self.io_lane)
 
     @property
     def library_size(self) -> int:

@@ -18,17 +18,17 @@ class StatusBar(QStatusBar):
         self.session = session
         self.model = QLabel()
         self.model.setObjectName("statusModel")
-        self.size = QLabel()
-        self.size.setObjectName("statusSize")
+        self.library_size = QLabel()
+        self.library_size.setObjectName("statusSize")
         self.indexing = QLabel()
         self.indexing.setObjectName("statusIndexing")
         self.training = QLabel()
         self.training.setObjectName("statusTraining")
         self.training.hide()
-        for label in (self.model, self.size, self.training, self.indexing):
+        for label in (self.model, self.library_size, self.training, self.indexing):
             label.setContentsMargins(6, 0, 6, 0)
         self.addWidget(self.model)
-        self.addWidget(self.size)
+        self.addWidget(self.library_size)
         self.addPermanentWidget(self.training)
         self.addPermanentWidget(self.indexing)
         session.combiner_training.changed.connect(self.show_training)
@@ -56,7 +56,9 @@ class StatusBar(QStatusBar):
     def show_size(self) -> None:
         n = self.session.library_size
         folders = len(self.session.roots)
-        self.size.setText(f"{n:,} photo{'s' if n != 1 else ''} in {folders} folder{'s' if folders != 1 else ''}")
+        self.library_size.setText(
+            f"{n:,} photo{'s' if n != 1 else ''} in {folders} folder{'s' if folders != 1 else ''}"
+        )
 
     def show_training(self) -> None:
         training = self.session.combiner_training

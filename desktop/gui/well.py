@@ -13,6 +13,7 @@ from PySide6.QtCore import QMimeData, QSize, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QImage, QMouseEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QFileDialog, QFrame, QLabel, QToolButton, QVBoxLayout, QWidget
 
+from desktop.files import replace_with
 from desktop.gui.results import local_paths
 from desktop.gui.thumbnails import ThumbnailLoader
 from desktop.ingest.scan import IMAGE_EXTENSIONS
@@ -111,10 +112,13 @@ class ReferenceWell(QFrame):
         while target.exists():
             n += 1
             target = folder / time.strftime(f"pasted-%Y%m%d-%H%M%S-{n}.png")
-        tmp = target.with_suffix(".tmp.png")
-        if not image.save(str(tmp), "PNG"):
-            raise OSError(f"cannot save the pasted image to {folder}")
-        os.replace(tmp, target)
+
+        def write(tmp: Path) -> None:
+            # PySide6's stubs say bytes for the format; the binding itself only takes str.
+            if not image.save(str(tmp), "PNG"):  # type: ignore[call-overload]
+                raise OSError(f"cannot save the pasted image to {folder}")
+
+        replace_with(target, write)
         return str(target)
 
     # -- thumbnails ---------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import stat
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from PIL import Image, ImageFile, UnidentifiedImageError
 
@@ -232,7 +232,7 @@ def _to_rgb(img: Image.Image) -> Image.Image:
 
 def _to_8bit(img: Image.Image) -> Image.Image:
     """32-bit integer or float samples to 0..255: 16-bit data scaled, anything else stretched."""
-    low, high = img.getextrema()  # type: ignore[misc]
+    low, high = cast("tuple[float, float]", img.getextrema())  # one band: (min, max)
     if low >= 0 and high <= 255:
         scale, offset = 1.0, 0.0
     elif low >= 0 and high <= 65535:

@@ -94,7 +94,7 @@ def encode_items(
     def flush() -> None:
         good = [p for p in batch if p.pixels is not None]
         bad = [p for p in batch if p.pixels is None]
-        vecs = encoder.encode_images(np.stack([p.pixels for p in good])) if good else None
+        vecs = encoder.encode_images(np.stack([p.pixels for p in good if p.pixels is not None])) if good else None
         ids: list[int] = []
         with writer.batch():
             for p in bad:

@@ -1,14 +1,17 @@
 """Finding candidate image files under a library root.
 
 The walk uses ``os.scandir`` and the ``stat`` it caches, so a folder costs one directory read and
-each entry at most one ``stat``: a warm 100k-file tree scans in about a second. Directory
-symbolic links are followed; a set of visited ``(st_dev, st_ino)`` keeps loops and repeated links
-from being walked twice. Problems with single entries are reported through ``on_error`` and the
-walk goes on; only an unusable root raises, so an unplugged drive never looks like an empty folder.
+each entry at most one ``stat``. Symbolic links are followed under their real path, and a set of
+visited ``(st_dev, st_ino)`` keeps loops and repeated links from being walked twice, so one file is
+never found under two names. Pseudo-filesystems (``/proc``, ``/sys``, ``/dev``, ``/run``) and the
+inside of a Reframe library are never entered. Problems with single entries are reported through
+``on_error`` and the walk goes on; only an unusable root raises, so an unplugged drive never looks
+like an empty folder.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import operator
 import os
 import stat
@@ -71,17 +74,48 @@ class FileEntry:
     mtime_ns: int
 
 
-def root_available(root: Path) -> bool:
-    """Whether ``root`` exists, is a directory and can be listed.
+#: Kernel-made trees: their files are not photos, and /proc links back into the whole file system.
+PSEUDO_FILESYSTEMS = ("/proc", "/sys", "/dev", "/run") if os.name == "posix" else ()
 
-    ``False`` means "cannot look right now" (drive unplugged, share offline), never "empty".
+#: A folder holding this file is a Reframe library; its own subfolders are never photo folders.
+LIBRARY_MARKER = "catalog.sqlite3"
+LIBRARY_SUBFOLDERS = frozenset({"indexes", "thumbnails", "models", "combiners", "logs"})
+
+#: Why a root cannot be looked at, in words; anything else is "not reachable".
+PERMISSION_DENIED = "permission denied"
+
+
+def root_problem(root: Path) -> str | None:
+    """Why ``root`` cannot be listed right now (None: it can).
+
+    "permission denied" when the folder is there but this user may not read it; "not reachable"
+    otherwise (drive unplugged, share offline). Never "empty".
     """
     try:
         with os.scandir(root) as it:
             next(it, None)
+    except PermissionError:
+        return PERMISSION_DENIED
     except OSError:
+        return "not reachable"
+    return None
+
+
+def root_available(root: Path) -> bool:
+    """Whether ``root`` exists, is a directory and can be listed."""
+    return root_problem(root) is None
+
+
+def is_pseudo_filesystem(path: str, *, resolve: bool = True) -> bool:
+    real = os.path.realpath(path) if resolve else path
+    return any(real == p or real.startswith(p + "/") for p in PSEUDO_FILESYSTEMS)
+
+
+def _inside_library(folder: str) -> bool:
+    """``folder`` is one of a Reframe library's own subfolders (thumbnails, indexes, ...)."""
+    if os.path.basename(folder) not in LIBRARY_SUBFOLDERS:
         return False
-    return True
+    return os.path.isfile(os.path.join(os.path.dirname(folder), LIBRARY_MARKER))
 
 
 def scan_root(
@@ -90,19 +124,21 @@ def scan_root(
     excluded: Sequence[str] = (),
     on_error: ErrorCallback | None = None,
 ) -> Iterator[FileEntry]:
-    """Every regular, non-empty, non-hidden file under ``root``.
+    """Every regular, non-empty, non-hidden file under ``root``, by its real path.
 
     ``excluded`` holds absolute paths (anything with a path separator) or bare names; matching
     folders are not entered and matching files are not yielded. Raises ``OSError`` if ``root``
     itself cannot be read.
     """
+    # The root keeps the path it was given (the catalog's rows are under it; roots are added resolved).
     top = os.path.abspath(os.fspath(root))
     with os.scandir(top):  # an unreadable root raises here instead of reaching on_error
         pass
     skip = _Skip(excluded)
-    if skip.path(top):
+    if skip.path(top) or is_pseudo_filesystem(top):
         return
     visited = {_dir_key(top, os.stat(top))}
+    seen_files: set[tuple[int, int]] = set()  # a file linked twice (symbolic or hard) is found once
     stack = [top]
     while stack:
         folder = stack.pop()
@@ -115,15 +151,28 @@ def scan_root(
             except OSError as exc:
                 _report(on_error, entry.path, _stat_reason(entry, exc))
                 continue
-            if _WINDOWS and st.st_file_attributes & _HIDDEN_ATTRIBUTES:
+            if _WINDOWS and getattr(st, "st_file_attributes", 0) & _HIDDEN_ATTRIBUTES:
                 continue
+            path = entry.path
+            linked = entry.is_symlink()
+            if linked:
+                path = os.path.realpath(path)
+                if skip.path(path) or is_pseudo_filesystem(path):
+                    continue
             if stat.S_ISDIR(st.st_mode):
-                key = _dir_key(entry.path, st)
-                if key not in visited:  # a loop, or a second link to a folder already walked
+                if not linked and is_pseudo_filesystem(path, resolve=False):  # walking "/" meets /proc
+                    continue
+                key = _dir_key(path, st)
+                if key not in visited and not _inside_library(path):  # loops and repeated links walk once
                     visited.add(key)
-                    subfolders.append(entry.path)
+                    subfolders.append(path)
             elif stat.S_ISREG(st.st_mode) and st.st_size > 0:  # no FIFOs, sockets or devices
-                yield FileEntry(entry.path, st.st_size, st.st_mtime_ns)
+                if st.st_ino:  # 0 from Windows' cached stat: no identity to compare, and no links to fear
+                    key = (st.st_dev, st.st_ino)
+                    if key in seen_files:
+                        continue
+                    seen_files.add(key)
+                yield FileEntry(path, st.st_size, st.st_mtime_ns)
         stack.extend(reversed(subfolders))
 
 
@@ -201,25 +250,39 @@ def _read_head(path: str | os.PathLike[str]) -> bytes:
         return f.read(SNIFF_BYTES)
 
 
+def is_glob(pattern: str) -> bool:
+    return any(c in pattern for c in "*?[")
+
+
 class _Skip:
     """Entries the walk leaves out: hidden names, junk names and the user's exclusions.
 
-    Names compare case-insensitively; paths (anything with a separator) must match exactly.
+    Names compare case-insensitively; paths (anything with a separator) must match exactly. A glob
+    (``*``, ``?``, ``[...]``) without a separator matches names (``*.gif``), one with a separator
+    matches whole paths (``*/Screenshots``).
     """
 
     def __init__(self, excluded: Sequence[str]) -> None:
         seps = tuple(s for s in (os.sep, os.altsep) if s)
-        paths = [x for x in excluded if any(s in x for s in seps)]
-        names = [x for x in excluded if x and x not in paths]
+        globs = [x for x in excluded if is_glob(x)]
+        plain = [x for x in excluded if x and not is_glob(x)]
+        paths = [x for x in plain if any(s in x for s in seps)]
+        names = [x for x in plain if x not in paths]
         self.paths = {os.path.normcase(os.path.abspath(x)) for x in paths}
         self.names = JUNK_NAMES | {x.casefold() for x in names}
+        self.path_globs = [os.path.normcase(x) for x in globs if any(s in x for s in seps)]
+        self.name_globs = [x.casefold() for x in globs if not any(s in x for s in seps)]
 
     def __call__(self, entry: os.DirEntry[str]) -> bool:
         name = entry.name
-        return name.startswith(".") or name.casefold() in self.names or self.path(entry.path)
+        if name.startswith(".") or name.casefold() in self.names or self.path(entry.path):
+            return True
+        return bool(self.name_globs) and any(fnmatch.fnmatchcase(name.casefold(), g) for g in self.name_globs)
 
     def path(self, path: str) -> bool:
-        return bool(self.paths) and os.path.normcase(path) in self.paths
+        if self.paths and os.path.normcase(path) in self.paths:
+            return True
+        return bool(self.path_globs) and any(fnmatch.fnmatchcase(os.path.normcase(path), g) for g in self.path_globs)
 
 
 def _list_dir(folder: str, on_error: ErrorCallback | None) -> list[os.DirEntry[str]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -40,7 +40,7 @@ class OpenClipEncoder:
         preprocess: Preprocess,
         batch_size: int = 256,
     ) -> None:
-        self.model = model.eval()
+        self.model: Any = model.eval()  # an open_clip CLIP: its towers' attributes carry no types
         self.name = name
         self.dim = dim
         self.device = device

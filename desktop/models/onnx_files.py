@@ -140,17 +140,10 @@ def find_pair(spec: ModelSpec, paths: LibraryPaths, precision: str) -> OnnxPair 
 
 def write_card(folder: Path, card: dict[str, Any]) -> Path:
     """Write ``card.json`` last and atomically: a folder with a card is a complete pair."""
-    import os
-    import tempfile
+    from desktop.files import write_bytes_atomic
 
     full = {"format": FORMAT, "format_version": FORMAT_VERSION, **card}
     full["files"] = {name: file_entry(folder / name) for name in (IMAGE, TEXT)}
-    fd, tmp = tempfile.mkstemp(prefix=".card.", suffix=".tmp", dir=folder)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(full, f, indent=2, sort_keys=True)
-        f.write("\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.chmod(tmp, 0o644)  # mkstemp makes it private; the card is as public as the model files
-    os.replace(tmp, folder / CARD)
+    text = json.dumps(full, indent=2, sort_keys=True) + "\n"
+    write_bytes_atomic(folder / CARD, text.encode("utf-8"))
     return folder / CARD

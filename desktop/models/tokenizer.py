@@ -107,7 +107,7 @@ def _bpe_model(vocab_file: str):  # -> tokenizers.Tokenizer (imported lazily)
 
     with gzip.open(vocab_file, "rt", encoding="utf-8") as f:
         lines = f.read().split("\n")[1 : MERGES + 1]  # the first line is a version header
-    merges = [tuple(line.split()) for line in lines]
+    merges = [(first, second) for first, second in (line.split() for line in lines)]
     alphabet = list(byte_alphabet().values())
     symbols = [*alphabet, *(c + "</w>" for c in alphabet), *("".join(m) for m in merges), START, END]
     vocab = {s: i for i, s in enumerate(symbols)}

@@ -58,7 +58,7 @@ class Preprocess:
 
     def normalize(self, pixels: np.ndarray) -> np.ndarray:
         """uint8 (..., size, size, 3) -> float32 (..., 3, size, size), normalised."""
-        arr = np.asarray(pixels, dtype=np.float32) / np.float32(255.0)
+        arr: np.ndarray = np.asarray(pixels, dtype=np.float32) / np.float32(255.0)
         arr = (arr - np.asarray(self.mean, np.float32)) / np.asarray(self.std, np.float32)
         return np.ascontiguousarray(np.moveaxis(arr, -1, -3))
 

@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from desktop.files import write_bytes_atomic
 from desktop.shapes.render import Style, random_style, render
 from desktop.shapes.world import Obj, Scene, apply_edit, caption, random_scene
 
@@ -63,7 +64,5 @@ def build_demo_library(directory: Path, count: int = 300, seed: int = 7) -> Demo
             img.save(photos / name)
         captions[name] = caption(scene)
     render(REFERENCE_SCENE, rng, Style(canvas=128)).save(reference)
-    tmp = manifest.with_suffix(".tmp")
-    tmp.write_text(json.dumps(captions, indent=1))
-    tmp.replace(manifest)
+    write_bytes_atomic(manifest, json.dumps(captions, indent=1).encode("utf-8"))
     return DemoLibrary(photos, reference, captions)

@@ -42,8 +42,9 @@ def _shift(rgb: tuple[int, int, int], rng: random.Random, amount: int) -> tuple[
 
 
 def _polygon(kind: str, cx: float, cy: float, r: float, angle: float) -> list[tuple[float, float]]:
+    pts: list[tuple[float, float]]
     if kind == "square":
-        pts = [(-1, -1), (1, -1), (1, 1), (-1, 1)]
+        pts = [(-1.0, -1.0), (1.0, -1.0), (1.0, 1.0), (-1.0, 1.0)]
         scale = r
     elif kind == "triangle":
         # Equilateral, apex up, bounding box as wide as the nominal size, centred on its box.

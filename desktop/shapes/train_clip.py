@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from desktop import log
+from desktop.files import replace_with
 from desktop.models.transform import Preprocess
 from desktop.shapes.dataset import RenderedSet, render_set, satisfied
 from desktop.shapes.model import MODEL_CFG, build_model, write_config
@@ -72,9 +73,8 @@ def _save_weights(model, out_dir: Path, seed: int) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     write_config(out_dir)
     state = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items()}
-    tmp = out_dir / "model.safetensors.tmp"
-    save_file(state, str(tmp), metadata={"model": "shapes-tiny", "seed": str(seed)})
-    tmp.replace(out_dir / "model.safetensors")
+    metadata = {"model": "shapes-tiny", "seed": str(seed)}
+    replace_with(out_dir / "model.safetensors", lambda tmp: save_file(state, str(tmp), metadata=metadata))
 
 
 def train(

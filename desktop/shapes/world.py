@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 
 BACKGROUNDS: dict[str, tuple[int, int, int]] = {
@@ -77,7 +78,7 @@ class Edit:
 
 
 def random_object(
-    rng: random.Random, *, avoid_shapes: set[str] = frozenset(), avoid_positions: set[str] = frozenset()
+    rng: random.Random, *, avoid_shapes: AbstractSet[str] = frozenset(), avoid_positions: AbstractSet[str] = frozenset()
 ) -> Obj:
     return Obj(
         shape=rng.choice([s for s in SHAPES if s not in avoid_shapes]),

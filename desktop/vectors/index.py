@@ -22,9 +22,10 @@ import hnswlib
 import numpy as np
 
 from desktop import log as logs
+from desktop.files import crc32_of, remove_stale_temps, replace_with, write_bytes_atomic
 from desktop.models.encoder import normalize
 from desktop.vectors.exact import exact_search
-from desktop.vectors.files import crc32_of, replace_with, write_bytes_atomic
+from desktop.vectors.hnsw_file import check_hnsw_file
 from desktop.vectors.sidecar import Sidecar, sidecar_path
 
 log = logs.get("vectors")
@@ -71,6 +72,8 @@ class VectorIndex:
 
     @classmethod
     def open(cls, path: Path, dim: int, model: str) -> VectorIndex:
+        for stale in remove_stale_temps(Path(path).parent):
+            log.info("removed %s, left by a save that was killed", stale.name)
         index = cls(path, dim, model)
         reason = index._load()
         if reason is not None:
@@ -265,8 +268,12 @@ class VectorIndex:
         """Write the index and its sidecar, each atomically (a crash keeps the previous save)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._lock:
-            replace_with(self.path, lambda tmp: self._hnsw.save_index(str(tmp)))
-            size, crc = crc32_of(self.path)
+            count = int(self._hnsw.element_count)
+            size, crc = replace_with(
+                self.path,
+                lambda tmp: self._hnsw.save_index(str(tmp)),
+                verify=lambda tmp: check_hnsw_file(tmp, count),  # hnswlib does not report a short write
+            )
             side = Sidecar(
                 model=self.model,
                 dim=self.dim,

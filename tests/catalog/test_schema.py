@@ -86,20 +86,51 @@ def test_older_database_is_upgraded_stepwise_and_keeps_its_rows(
     conn.close()
     assert version_of(path) == 1
 
-    def v2(conn: sqlite3.Connection) -> None:
+    def later(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE images ADD COLUMN rating INTEGER NOT NULL DEFAULT 0")
 
-    def v3(conn: sqlite3.Connection) -> None:
+    def latest(conn: sqlite3.Connection) -> None:
         conn.execute("UPDATE images SET rating = 5 WHERE hash = 'h'")
 
-    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS[:1], v2, v3])
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, later, latest])
     with Catalog.open(path) as cat:
         row = cat.image_by_path("/photos/a.jpg")
         assert row is not None and row.size == 10 and row.state == "indexed"
-    assert version_of(path) == 3
+    assert version_of(path) == len(schema.MIGRATIONS)
     conn = sqlite3.connect(path)
     try:
         assert conn.execute("SELECT rating FROM images").fetchone()[0] == 5
+    finally:
+        conn.close()
+
+
+def test_v2_keeps_rows_vectors_and_ids_and_allows_unreachable(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.sqlite3"
+    conn = schema.connect(path)
+    schema.migrate(conn, schema.MIGRATIONS[:1])
+    conn.execute("INSERT INTO roots (id, path, added_at, state) VALUES (1, '/photos', 1.0, 'ok')")
+    for i in (1, 2, 3):
+        conn.execute(
+            "INSERT INTO images (id, root_id, path, size, mtime_ns, hash, state, updated_at)"
+            f" VALUES ({i}, 1, '/photos/{i}.jpg', 10, 20, 'h{i}', 'indexed', 2.0)"
+        )
+        conn.execute(f"INSERT INTO embeddings (image_id, model, vector) VALUES ({i}, 'm', x'0000')")
+    conn.execute("DELETE FROM images WHERE id = 3")  # its id must never come back
+    conn.close()
+
+    with Catalog.open(path) as cat:
+        w = cat.writer()
+        assert [r.path for r in cat.roots()] == ["/photos"]
+        assert cat.vector(1, "m") is not None and cat.vector(2, "m") is not None, "the rebuild cascaded"
+        new_id = w.upsert_image("/photos/new.jpg", 1, 1, 1, None, None, None, None, "unreachable", note="why")
+        assert new_id == 4
+        assert cat.image(new_id).note == "why"  # type: ignore[union-attr]
+        w.set_root_state(1, "denied")
+        assert cat.root(1).state == "denied"  # type: ignore[union-attr]
+    conn = schema.connect(path)
+    try:
+        assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     finally:
         conn.close()
 

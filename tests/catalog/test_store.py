@@ -140,8 +140,8 @@ def test_counts_and_failures(catalog: Catalog, root: Root) -> None:
     add(catalog, root, "b.jpg", state=PENDING)
     w.mark_failed("/photos/bad.jpg", root.id, 5, 6, "truncated JPEG")
     w.mark_failed("/other/worse.heic", other.id, 5, 6, "no decoder")
-    assert catalog.counts(root.id) == {"failed": 1, "indexed": 1, "offline": 0, "pending": 1}
-    assert catalog.counts() == {"failed": 2, "indexed": 1, "offline": 0, "pending": 1}
+    assert catalog.counts(root.id) == {"failed": 1, "indexed": 1, "offline": 0, "pending": 1, "unreachable": 0}
+    assert catalog.counts() == {"failed": 2, "indexed": 1, "offline": 0, "pending": 1, "unreachable": 0}
     assert catalog.failures(root.id) == [("/photos/bad.jpg", "truncated JPEG")]
     assert catalog.failures() == [("/other/worse.heic", "no decoder"), ("/photos/bad.jpg", "truncated JPEG")]
 

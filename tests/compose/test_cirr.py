@@ -1,10 +1,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 from PIL import Image
@@ -12,27 +10,9 @@ from PIL import Image
 from desktop.compose.cirr import CirrSet, evaluate_cirr, load_cirr
 from desktop.compose.combiner import Combiner, as_query_combiner
 from desktop.errors import UsageError
-from desktop.models.transform import Preprocess
+from desktop.models.testing import PixelEncoder
 
 CIRR = Path(__file__).resolve().parents[3] / "shared" / "data" / "cirr"
-
-try:
-    from desktop.models.testing import PixelEncoder
-except ImportError:  # pragma: no cover - the shared test encoder is not there yet
-
-    class PixelEncoder:  # type: ignore[no-redef]
-        """Image -> its 8 x 8 grey thumbnail; text -> a seeded random vector."""
-
-        device = "n/a"
-
-        def __init__(self, dim: int = 64, size: int = 8, *, name: str = "local-pixels", seed: int = 0) -> None:
-            self.name, self.dim, self.preprocess = name, dim, Preprocess(size=8)
-
-        def encode_images(self, batch: np.ndarray) -> np.ndarray:
-            return batch.mean(axis=1).reshape(len(batch), -1)[:, : self.dim].astype(np.float32)
-
-        def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
-            return np.stack([np.random.default_rng(len(t)).normal(size=self.dim) for t in texts]).astype(np.float32)
 
 
 RECALL_KEYS = {

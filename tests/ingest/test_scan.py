@@ -107,16 +107,42 @@ def test_symlink_loops_are_walked_once(tmp_path: Path) -> None:
 
 
 @needs_symlinks
-def test_linked_folder_outside_root_is_followed_without_resolving(tmp_path: Path) -> None:
+def test_links_are_followed_under_their_real_path_and_found_once(tmp_path: Path) -> None:
     _touch(tmp_path / "elsewhere" / "o.jpg")
+    _touch(tmp_path / "root" / "a.jpg")
     root = tmp_path / "root"
-    root.mkdir()
     (root / "linked").symlink_to(tmp_path / "elsewhere")
     (root / "file_link.jpg").symlink_to(tmp_path / "elsewhere" / "o.jpg")
+    (root / "again.jpg").symlink_to(root / "a.jpg")
+    os.link(root / "a.jpg", root / "hard.jpg")
 
     found = [e.path for e in scan_root(root)]
 
-    assert found == [str(root / "file_link.jpg"), str(root / "linked" / "o.jpg")]
+    assert found == [str(root / "a.jpg"), str(tmp_path / "elsewhere" / "o.jpg")]
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="no /proc here")
+def test_pseudo_filesystems_are_never_entered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "root"
+    _touch(root / "a.jpg")
+    (root / "proc").symlink_to("/proc")
+    assert [e.path for e in scan_root(root)] == [str(root / "a.jpg")]
+    assert list(scan_root(Path("/proc/self"))) == []
+    # Walking "/" meets /proc as a plain folder, not a link: stand a folder of this tree in for it.
+    _touch(root / "sys" / "b.jpg")
+    monkeypatch.setattr(scan, "PSEUDO_FILESYSTEMS", (*scan.PSEUDO_FILESYSTEMS, str(root / "sys")))
+    assert [e.path for e in scan_root(root)] == [str(root / "a.jpg")]
+
+
+def test_a_library_folder_is_never_entered(tmp_path: Path) -> None:
+    _touch(tmp_path / "photos" / "a.jpg")
+    lib = tmp_path / "photos" / "lib"
+    (lib / "catalog.sqlite3").parent.mkdir(parents=True)
+    (lib / "catalog.sqlite3").write_bytes(b"x")
+    _touch(lib / "thumbnails" / "1.jpg")
+    _touch(lib / "demo-photos" / "kept.jpg")  # photos kept beside a catalog are still photos
+    found = _relative(tmp_path / "photos", list(scan_images(tmp_path / "photos")))
+    assert found == ["a.jpg", "lib/demo-photos/kept.jpg"]
 
 
 @needs_symlinks

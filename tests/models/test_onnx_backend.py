@@ -255,7 +255,7 @@ def test_text_search_on_onnx_never_imports_torch(tmp_path: Path) -> None:
     assert search.returncode == 0, search.stderr
     assert "IMPORTED []" in search.stdout
     first = json.loads(search.stdout.splitlines()[0])
-    assert Path(first["hits"][0]["path"] if "hits" in first else first[0]["path"]).name == "red.png"
+    assert Path(first["results"][0]["path"]).name == "red.png"
 
 
 @needs_shapes_tiny

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from desktop.catalog import INDEXED, PENDING, Catalog
+from desktop.files import crc32_of
 from desktop.vectors import VectorIndex
-from desktop.vectors.files import crc32_of
 from desktop.vectors.sidecar import sidecar_path
 
 DIM = 16

@@ -19,6 +19,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from desktop.compose.phrasebook import vocab
 from desktop.compose.phrasebook.scene import (
@@ -331,13 +332,15 @@ class SceneChange:
     def __call__(self, photo: Photo, rng: random.Random) -> PhotoEdit:
         current: str | None = getattr(photo, self.attr)
         if self.clear and current is not None and rng.random() < 0.3:
-            return PhotoEdit(self.kind, rng.choice(self.clear), replace(photo, **{self.attr: None}))
+            cleared: dict[str, Any] = {self.attr: None}  # the attribute is named by data, so typed loosely
+            return PhotoEdit(self.kind, rng.choice(self.clear), replace(photo, **cleared))
         value, word = rng.choice([(v, w) for v, w in self.values if v != current])
         options = [p.format(phrase=value, word=word, main=photo.main.the()) for p in self.phrasings]
         options += self.asks.get(word, ())
         if self.instead_of and current:
             options.append(f"{word} instead of {dict(self.values)[current]}")
-        return PhotoEdit(self.kind, rng.choice(options), replace(photo, **{self.attr: value}))
+        changed: dict[str, Any] = {self.attr: value}
+        return PhotoEdit(self.kind, rng.choice(options), replace(photo, **changed))
 
 
 def _as_is(words: Iterable[str]) -> tuple[tuple[str, str], ...]:

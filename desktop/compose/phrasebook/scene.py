@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from desktop.compose.phrasebook import vocab
@@ -156,7 +157,7 @@ def garment_plural(garment: str) -> str:
     return garment + ("es" if garment.endswith("s") else "s")
 
 
-def random_entity(rng: random.Random, kind: str, *, avoid: set[str] = frozenset()) -> Entity:
+def random_entity(rng: random.Random, kind: str, *, avoid: AbstractSet[str] = frozenset()) -> Entity:
     if kind == "object":
         return Entity(
             "object",
