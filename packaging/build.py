@@ -352,7 +352,7 @@ def deb(_args: argparse.Namespace) -> Path:
         "cuda": "\n .\n This build carries PyTorch with CUDA: it uses an NVIDIA GPU when the\n"
         " NVIDIA driver is installed, the CPU otherwise.",
         "cpu": "\n .\n This build runs the models on the CPU with ONNX Runtime; it carries no\n PyTorch"
-        " (training a Combiner in the app needs an install from source with torch).",
+        " (training a Combiner in the app needs an install from source\n with torch).",
     }.get(variant, "")
     control = {
         "Package": package,
