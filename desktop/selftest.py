@@ -1,10 +1,13 @@
 """``reframe self-test``: prove that an installed copy of Reframe works, without a display or a network.
 
-It checks what an installer can break: the bundled files are where the app looks for them, torch and
-open_clip import and run, the catalog, the vector index and the image decoders work, and the window opens.
+It checks what an installer can break: the bundled files are where the app looks for them, the inference
+backend (ONNX Runtime, or torch where it is installed and chosen) imports and runs, the catalog, the vector
+index and the image decoders work, and the window opens.
 
 1. the installation: version, frozen or not, the ``resources/`` folder, the bundled ``shapes-tiny`` model
-   and its Combiner, the torch build and the device the app would use (the same choice the app makes);
+   and its Combiner; the backend the app would use (the same choice it makes: ``--backend``,
+   ``REFRAME_BACKEND``, else ONNX Runtime on a CPU) with its version and precision, or torch's build and
+   device;
 2. builds a small demo library of shapes scenes in a temporary folder (:mod:`desktop.shapes.demo`) and
    indexes it with ``shapes-tiny`` through :class:`desktop.library.Library`, as the app does;
 3. a text query (``"a red circle"``): the first result and at least 2 of the top 3 must show red circles,
@@ -13,7 +16,7 @@ open_clip import and run, the catalog, the vector index and the image decoders w
    that photo first;
 5. a composed query (reference image + ``"make the square red"``): the top result must be the planted
    target, a large red square in the center on a white background, and with a bundled Combiner it must be
-   the Combiner that answered;
+   the Combiner that answered; on ONNX Runtime, none of this may have imported torch;
 6. in a "full" build (hub weights bundled), the default model's weights are found without a download and
    the model encodes a text;
 7. when PySide6 imports: the main window opens offscreen on the same library, the model becomes ready
@@ -116,16 +119,51 @@ def check_install(report: Report) -> bool:
     return ok
 
 
-def check_torch(report: Report, device: str | None) -> str | None:
-    """The torch build and the device the app would pick; returns that device."""
+def check_backend(report: Report, backend: str | None, device: str | None, precision: str) -> tuple[str, str] | None:
+    """What will run the model, chosen as the app chooses it; returns (backend, device), or None on failure.
+
+    ONNX Runtime is the base install's backend (and the only one in the CPU installers, which carry no
+    torch); torch runs only when asked for or when ``auto`` sees a GPU and torch is installed.
+    """
+    from desktop.errors import ReframeError
+    from desktop.models.backend import choose_backend, torch_installed
+
+    try:
+        chosen = choose_backend(backend, device)
+    except ReframeError as exc:
+        report.add("backend", False, exc.message + (f" {exc.hint}" if exc.hint else ""))
+        return None
+    if chosen == "onnx":
+        try:
+            import onnxruntime
+
+            from desktop.models.onnx_encoder import cpu_threads, providers
+
+            chosen_providers = providers()
+        except Exception as exc:  # an import failure here is exactly what a broken bundle looks like
+            report.add("backend", False, f"ONNX Runtime: {type(exc).__name__}: {exc}")
+            return None
+        report.add(
+            "backend",
+            True,
+            f"ONNX Runtime {onnxruntime.__version__}, {precision}, {', '.join(chosen_providers)} with "
+            f"{cpu_threads()} threads (override with --backend or REFRAME_BACKEND)",
+        )
+        report.info(f"torch: {'installed (--backend torch)' if torch_installed() else 'not installed'}")
+        return "onnx", "cpu"
+    return _check_torch(report, device)
+
+
+def _check_torch(report: Report, device: str | None) -> tuple[str, str] | None:
+    """The torch build and the device the app would pick on it."""
     try:
         import torch
 
         from desktop.models.device import pick_device
 
         chosen = pick_device(device)
-    except Exception as exc:  # an import failure here is exactly what a broken bundle looks like
-        report.add("torch", False, f"{type(exc).__name__}: {exc}")
+    except Exception as exc:
+        report.add("backend", False, f"torch: {type(exc).__name__}: {exc}")
         return None
     cuda_build = torch.version.cuda
     cuda_ok = torch.cuda.is_available()
@@ -133,15 +171,15 @@ def check_torch(report: Report, device: str | None) -> str | None:
     build = f"CUDA {cuda_build} build" if cuda_build else "CPU/MPS build" if sys.platform == "darwin" else "CPU build"
     gpu = torch.cuda.get_device_name(0) if cuda_ok else ("Apple GPU (MPS)" if mps_ok else "no GPU found")
     report.add(
-        "torch",
+        "backend",
         True,
-        f"torch {torch.__version__} ({build}); cuda available: {cuda_ok}, mps available: {mps_ok}; {gpu}",
+        f"torch {torch.__version__} ({build}) on {chosen}; cuda available: {cuda_ok}, mps available: {mps_ok}; "
+        f"{gpu} (override with --backend/--device or REFRAME_BACKEND/REFRAME_DEVICE)",
     )
-    report.add("device", True, f"the app uses {chosen} (override with --device or REFRAME_DEVICE)")
-    return chosen
+    return "torch", chosen
 
 
-def check_search(report: Report, root: Path, count: int, device: str | None) -> bool:
+def check_search(report: Report, root: Path, count: int, backend: str, device: str, precision: str) -> bool:
     from PIL import Image
 
     from desktop.compose.weights import default_search_dirs, find_combiner
@@ -152,14 +190,18 @@ def check_search(report: Report, root: Path, count: int, device: str | None) -> 
     demo = build_demo_library(root / "demo", count=count)
     report.add("demo library", len(demo.captions) == count, f"{len(demo.captions)} scenes in {demo.photos}")
     all_ok = True
-    with Library.open(root / "library", MODEL, device=device) as lib:
+    with Library.open(root / "library", MODEL, device=device, backend=backend, precision=precision) as lib:
         lib.add_root(demo.photos)
         summary = lib.index()
-        ok = summary.indexed == count and summary.failed == 0
+        # The loader may fall back (auto saw a GPU driver that torch cannot use): say what really ran, and
+        # fail when it is not what the backend check reported.
+        ran = f"{'ONNX Runtime ' + lib.precision if lib.backend == 'onnx' else 'torch'} on {lib.device}"
+        ok = summary.indexed == count and summary.failed == 0 and lib.backend == backend
         all_ok &= report.add(
             "index",
             ok,
-            f"{summary.indexed} indexed, {summary.failed} failed in {summary.seconds:.1f} s on {lib.device}",
+            f"{summary.indexed} indexed, {summary.failed} failed in {summary.seconds:.1f} s with {ran}"
+            + ("" if lib.backend == backend else f" (expected {backend})"),
         )
         if not ok:
             return False
@@ -210,11 +252,24 @@ def check_search(report: Report, root: Path, count: int, device: str | None) -> 
             f'blue square + "{COMPOSED_TEXT}" [{res.mode}]: first is {top}'
             + ("" if combiner is not None else " (no Combiner bundled)"),
         )
+    if backend == "onnx":
+        # The CPU installers carry no torch, and a dev install must not load it for this path either
+        # (importing it costs seconds and most of a gigabyte).
+        # (A None entry is a module marked as absent, not an import.)
+        imported = {name.split(".")[0] for name, module in list(sys.modules.items()) if module is not None}
+        loaded = sorted(imported & {"torch", "open_clip", "torchvision"})
+        all_ok &= report.add(
+            "no torch",
+            not loaded,
+            "indexing and the three searches ran without importing torch"
+            if not loaded
+            else f"the ONNX path imported {', '.join(loaded)}",
+        )
     report.info(f"core checks took {time.perf_counter() - t0:.1f} s")
     return all_ok
 
 
-def check_bundled_hub_weights(report: Report, root: Path, device: str | None) -> bool:
+def check_bundled_hub_weights(report: Report, root: Path, backend: str, device: str, precision: str) -> bool:
     """A "full" installer carries the default model's weights under ``resources/weights``."""
     from desktop.paths import RESOURCES
 
@@ -231,14 +286,18 @@ def check_bundled_hub_weights(report: Report, root: Path, device: str | None) ->
     if not report.add("bundled weights", status != "missing", f"{DEFAULT_MODEL}: {status} (from {bundled})"):
         return False
     try:
-        enc = load_encoder(DEFAULT_MODEL, paths, device=device)
+        enc = load_encoder(DEFAULT_MODEL, paths, device=device, backend=backend, precision=precision)
         dim = enc.encode_texts(["a photo of a dog"]).shape[1]
     except Exception as exc:
         return report.add("bundled model", False, f"{type(exc).__name__}: {exc}")
-    return report.add("bundled model", dim == enc.dim, f"{DEFAULT_MODEL} encodes a text ({dim} dims) on {enc.device}")
+    return report.add(
+        "bundled model",
+        dim == enc.dim,
+        f"{DEFAULT_MODEL} encodes a text ({dim} dims) with {getattr(enc, 'backend', backend)} on {enc.device}",
+    )
 
 
-def check_gui(report: Report, root: Path, timeout_s: float = GUI_TIMEOUT_S) -> bool:
+def check_gui(report: Report, root: Path, backend: str, timeout_s: float = GUI_TIMEOUT_S) -> bool:
     """Open the main window offscreen on the self-test library, wait for the model, close it."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     try:
@@ -247,7 +306,7 @@ def check_gui(report: Report, root: Path, timeout_s: float = GUI_TIMEOUT_S) -> b
         report.info(f"window: skipped, PySide6 does not import ({exc})")
         return True
     try:
-        ok, detail = open_window_and_close(root / "library", MODEL, timeout_s)
+        ok, detail = open_window_and_close(root / "library", MODEL, timeout_s, backend=backend)
     except Exception as exc:
         return report.add("window", False, f"{type(exc).__name__}: {exc}")
     return report.add("window", ok, detail)
@@ -261,6 +320,8 @@ def run(
     library: Path | None = None,
     count: int = DEFAULT_COUNT,
     device: str | None = None,
+    backend: str | None = None,
+    precision: str | None = None,
     gui: bool = True,
     keep: bool = False,
     write: Callable[[str], None] | None = None,
@@ -275,13 +336,14 @@ def run(
     root.mkdir(parents=True, exist_ok=True)
     write(f"Reframe self-test in {root}")
     try:
-        if check_install(report):
-            chosen = check_torch(report, device)
-            if chosen is not None:
-                check_search(report, root, count, chosen)
-                check_bundled_hub_weights(report, root, chosen)
-                if gui:
-                    check_gui(report, root)
+        prec = precision or "fp32"
+        chosen = check_backend(report, backend, device, prec) if check_install(report) else None
+        if chosen is not None:
+            runs, dev = chosen
+            check_search(report, root, count, runs, dev, prec)
+            check_bundled_hub_weights(report, root, runs, dev, prec)
+            if gui:
+                check_gui(report, root, runs)
     except Exception as exc:
         import traceback
 
@@ -303,6 +365,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-gui", action="store_true", help="skip opening the window")
     p.add_argument("--keep", action="store_true", help="keep the temporary library and print where it is")
     p.add_argument("--device", choices=("cuda", "mps", "cpu"), help="device to run the model on (default: best)")
+    p.add_argument("--backend", choices=("auto", "onnx", "torch"), help="what runs the model (default: as the app)")
+    p.add_argument("--precision", choices=("fp32", "int8"), help="ONNX Runtime weights (default fp32)")
     p.add_argument("--library", metavar="DIR", help="run in this folder instead of a temporary one (kept)")
 
 
@@ -318,6 +382,8 @@ def run_args(args: argparse.Namespace) -> int:
         library=Path(args.library) if args.library else None,
         count=args.count,
         device=args.device,
+        backend=getattr(args, "backend", None),
+        precision=getattr(args, "precision", None),
         gui=not args.no_gui,
         keep=args.keep,
     )

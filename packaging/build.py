@@ -2,12 +2,16 @@
 
     python packaging/build.py all                 # freeze, self-test, installers for this OS, sizes
     python packaging/build.py freeze [--variant cpu|cuda|mps] [--bundle-weights FILE [--bundle-model NAME]]
+                                  # cpu (default): no torch, ONNX Runtime; cuda/mps: with torch
     python packaging/build.py self-test           # the frozen app's --self-test, offscreen
     python packaging/build.py deb | tarball       # Linux
     python packaging/build.py nsis | zip          # Windows
     python packaging/build.py dmg                 # macOS
     python packaging/build.py verify              # install each installer, self-test the installed copy, uninstall
     python packaging/build.py sizes               # list dist/installers with sizes (also written as JSON)
+    python packaging/build.py onnx-assets --model M --precision P --pair DIR --out ASSETS
+                                                  # an exported pair under its release-asset names
+    python packaging/build.py onnx-pins ASSETS    # their sha256 into resources/models/onnx-pins.json
 
 Outputs: ``dist/reframe/`` (the one-folder app; ``dist/Reframe.app`` on macOS), ``dist/installers/`` (what
 is published) and ``build/`` (scratch). Both are git-ignored. See packaging/README.md.
@@ -108,20 +112,12 @@ def artifact_stem(state: dict) -> str:
 # -- freeze -------------------------------------------------------------------------------------------
 
 
-def detect_variant() -> str:
-    out = subprocess.run(
-        [sys.executable, "-c", "import torch; print(torch.version.cuda or '')"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    if out:
-        return "cuda"
-    return "mps" if IS_MAC else "cpu"
-
-
 def freeze(args: argparse.Namespace) -> None:
-    variant = args.variant or detect_variant()
+    # cpu unless asked: the torch-free flavour is what most machines want, and it builds from the base
+    # install; the spec checks that the environment's torch matches a torch flavour.
+    variant = args.variant or "cpu"
+    if args.bundle_weights and variant == "cpu":
+        raise SystemExit("--bundle-weights ships a PyTorch checkpoint: use it with --variant cuda or mps")
     env = dict(os.environ, REFRAME_VARIANT=variant)
     if args.bundle_weights:
         env["REFRAME_BUNDLE_WEIGHTS"] = str(Path(args.bundle_weights).resolve())
@@ -335,8 +331,8 @@ DEB_DESCRIPTION = """Search a photo library by text, by example, and by example 
  the model weights on first use.
  .
  This package carries the desktop app (reframe-gui, in the applications menu)
- and the command line (reframe), with their own Python, Qt and PyTorch under
- /opt/reframe."""
+ and the command line (reframe), with their own Python, Qt and inference
+ runtime under /opt/reframe."""
 
 
 def deb(_args: argparse.Namespace) -> Path:
@@ -355,7 +351,8 @@ def deb(_args: argparse.Namespace) -> Path:
     torch_note = {
         "cuda": "\n .\n This build carries PyTorch with CUDA: it uses an NVIDIA GPU when the\n"
         " NVIDIA driver is installed, the CPU otherwise.",
-        "cpu": "\n .\n This build carries the CPU-only PyTorch.",
+        "cpu": "\n .\n This build runs the models on the CPU with ONNX Runtime; it carries no\n PyTorch"
+        " (training a Combiner in the app needs an install from source\n with torch).",
     }.get(variant, "")
     control = {
         "Package": package,
@@ -680,6 +677,77 @@ def verify(_args: argparse.Namespace) -> None:
         raise SystemExit(f"no installers in {INSTALLERS}")
 
 
+# -- ONNX release assets and their pins ------------------------------------------------------------------
+
+ONNX_FILES = ("image.onnx", "text.onnx", "card.json")
+
+
+def _asset_name(spec, precision: str, file: str) -> str | None:
+    """The release-asset file name the app downloads (the last part of its URL), or None if it has none."""
+    from desktop.models.registry import onnx_asset_url
+
+    url = onnx_asset_url(spec, precision, file)
+    return url.rsplit("/", 1)[-1] if url else None
+
+
+def onnx_assets(args: argparse.Namespace) -> None:
+    """Copy an exported pair (``reframe export-onnx --out DIR``) to ``--out`` under its release-asset names."""
+    sys.path.insert(0, str(REPO))
+    from desktop.models.registry import get_spec
+
+    spec = get_spec(args.model)
+    pair = Path(args.pair)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    card = json.loads((pair / "card.json").read_text(encoding="utf-8"))
+    if card.get("precision") != args.precision:
+        raise SystemExit(f"{pair} holds a {card.get('precision')} export, not {args.precision}")
+    for file in ONNX_FILES:
+        name = _asset_name(spec, args.precision, file)
+        if name is None:
+            raise SystemExit(f"{spec.name} ships with the app: it has no ONNX release assets")
+        shutil.copy2(pair / file, out / name)
+        log(f"{out / name}: {human((out / name).stat().st_size)}")
+
+
+def onnx_pins(args: argparse.Namespace) -> dict:
+    """sha256 of every complete set of ONNX release assets in ``args.assets``, written as the app's pins.
+
+    Asset names are matched to models through the registry (the same names the app downloads), so a file
+    renamed by hand, or a model the registry no longer has, is not pinned. The existing pins of models
+    absent from the folder are kept: an asset once published keeps its bytes, and installers carry its pin.
+    """
+    sys.path.insert(0, str(REPO))
+    from desktop.models.onnx_files import PRECISIONS, sha256_of
+    from desktop.models.registry import ONNX_PINS, available_models
+
+    folder = Path(args.assets)
+    pins: dict[str, dict[str, str]] = {}
+    if ONNX_PINS.is_file():
+        pins = json.loads(ONNX_PINS.read_text(encoding="utf-8"))
+    found = 0
+    for spec in available_models(include_hidden=True):
+        for precision in PRECISIONS:
+            names = {f: _asset_name(spec, precision, f) for f in ONNX_FILES}
+            if any(n is None for n in names.values()):
+                break  # ships with the app
+            present = {f: folder / n for f, n in names.items() if n and (folder / n).is_file()}
+            if not present:
+                continue
+            if len(present) != len(ONNX_FILES):
+                missing = sorted(set(ONNX_FILES) - set(present))
+                raise SystemExit(f"{spec.name} {precision}: {', '.join(missing)} missing in {folder}")
+            pins[f"{spec.name}/{precision}"] = {f: sha256_of(path) for f, path in present.items()}
+            found += 1
+    if args.require and found < args.require:
+        raise SystemExit(f"{found} complete ONNX pairs in {folder}, expected {args.require}")
+    out = Path(args.write) if args.write else ONNX_PINS
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(dict(sorted(pins.items())), indent=2) + "\n", encoding="utf-8")
+    log(f"{out}: {found} pairs pinned from {folder} ({len(pins)} in all)")
+    return pins
+
+
 # -- sizes and all ------------------------------------------------------------------------------------
 
 
@@ -726,13 +794,26 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="step", required=True)
     for name in ("freeze", "all"):
         p = sub.add_parser(name)
-        p.add_argument("--variant", choices=("cpu", "cuda", "mps"), help="default: what the installed torch is")
+        p.add_argument(
+            "--variant",
+            choices=("cpu", "cuda", "mps"),
+            help="cpu (default): no torch, models on ONNX Runtime; cuda, mps: also torch (that build installed)",
+        )
         p.add_argument("--bundle-weights", metavar="FILE", help="a 'full' installer: ship these backbone weights")
         p.add_argument("--bundle-model", metavar="NAME", help="the model the weights are for (default: the default)")
         p.add_argument("--clean", action="store_true", help="clear PyInstaller's cache first")
         p.add_argument("--log-level", default="WARN", help="PyInstaller log level (default WARN)")
     for name in ("self-test", "deb", "tarball", "nsis", "zip", "dmg", "verify", "sizes"):
         sub.add_parser(name)
+    p = sub.add_parser("onnx-assets", help="an exported ONNX pair under its release-asset names")
+    p.add_argument("--model", required=True)
+    p.add_argument("--precision", required=True, choices=("fp32", "int8"))
+    p.add_argument("--pair", required=True, metavar="DIR", help="the folder `reframe export-onnx --out` wrote")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p = sub.add_parser("onnx-pins", help="pin the sha256 of the ONNX release assets in a folder")
+    p.add_argument("assets", metavar="DIR")
+    p.add_argument("--require", type=int, default=0, metavar="N", help="fail unless N complete pairs are found")
+    p.add_argument("--write", metavar="FILE", help="default: resources/models/onnx-pins.json")
     args = parser.parse_args(argv)
     steps = {
         "freeze": freeze,
@@ -745,6 +826,8 @@ def main(argv: list[str] | None = None) -> int:
         "dmg": dmg,
         "verify": verify,
         "sizes": sizes,
+        "onnx-assets": onnx_assets,
+        "onnx-pins": onnx_pins,
     }
     steps[args.step](args)
     return 0

@@ -13,11 +13,11 @@ from desktop.gui.session import READY, UNAVAILABLE, Session
 from desktop.gui.window import MainWindow
 
 
-def open_window_and_close(library: Path, model: str, timeout_s: float) -> tuple[bool, str]:
-    """Open the main window on ``library``, wait until the model is ready (or not), close it."""
+def open_window_and_close(library: Path, model: str, timeout_s: float, backend: str | None = None) -> tuple[bool, str]:
+    """Open the main window on ``library`` (the model on ``backend``), wait until it is ready (or not), close it."""
     app = make_app()
     t0 = time.perf_counter()
-    session = Session.open(library, model, watch=False)
+    session = Session.open(library, model, watch=False, backend=backend)
     window = MainWindow(session)
     window.show()
     session.start()

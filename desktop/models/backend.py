@@ -32,10 +32,15 @@ def torch_installed() -> bool:
 def require_torch(what: str) -> None:
     """Raise a :class:`MissingExtra` naming ``what`` unless torch and open_clip are installed."""
     if not torch_installed():
-        raise MissingExtra(
-            f"{what} needs PyTorch and open_clip, which this installation does not have.",
-            hint=f"Install them with: {TORCH_EXTRA}  (several GB with CUDA; searching and indexing do not need it).",
-        )
+        if getattr(sys, "frozen", False):
+            # An installed app cannot take a pip install: say which install has torch.
+            hint = (
+                "This installer runs models on ONNX Runtime and carries no PyTorch. Install Reframe from source "
+                f"with {TORCH_EXTRA} for that (searching and indexing do not need it)."
+            )
+        else:
+            hint = f"Install them with: {TORCH_EXTRA}  (several GB with CUDA; searching and indexing do not need it)."
+        raise MissingExtra(f"{what} needs PyTorch and open_clip, which this installation does not have.", hint=hint)
 
 
 def gpu_visible() -> bool:
