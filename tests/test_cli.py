@@ -39,8 +39,8 @@ def test_index_status_search_end_to_end(tmp_path: Path, photos: Path, capsys: py
 
     probe = sorted(photos.rglob("*.png"))[0]
     assert run(tmp_path, "search", "--image", str(probe), "--k", "3", "--json", *MODEL) == 0
-    hits = json.loads(capsys.readouterr().out)
-    assert len(hits) == 3 and set(hits[0]) == {"path", "score"}
+    hits = json.loads(capsys.readouterr().out)["results"]
+    assert len(hits) == 3 and set(hits[0]) == {"path", "score", "taken", "date_source", "width", "height"}
     assert all(-1.0 <= h["score"] <= 1.0 for h in hits)
     assert str(probe) not in [h["path"] for h in hits]
     assert hits == sorted(hits, key=lambda h: -h["score"])
@@ -90,7 +90,7 @@ def test_many_queries_in_one_process(tmp_path: Path, photos: Path, capsys: pytes
 def test_bad_input_gets_a_message_not_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(tmp_path, "index", str(tmp_path / "nowhere"), *MODEL) == 2
     assert "not a folder" in capsys.readouterr().err
-    assert run(tmp_path, "search", *MODEL) == 2
+    assert run(tmp_path, "search", "--not", "grass", *MODEL) == 2
     assert "--text" in capsys.readouterr().err
     assert run(tmp_path, "search", "--text", "x", "--model", "no-such-model") == 2
     err = capsys.readouterr().err

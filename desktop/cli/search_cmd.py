@@ -8,9 +8,10 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from desktop.cli import search_opts
 from desktop.cli.index_cmd import open_library
 from desktop.errors import ReframeError, UsageError
-from desktop.search.query import COMPOSE_MODES, SearchResult
+from desktop.search.query import COMPOSE_MODES
 
 
 def register(sub: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -18,7 +19,11 @@ def register(sub: argparse._SubParsersAction, common: Callable[[argparse.Argumen
         "search",
         help="search by --text, by --image, or both (composed: the image changed as the text says)",
     )
-    p.add_argument("--text", help="a description, or with --image the change to make")
+    p.add_argument(
+        "--text",
+        action="append",
+        help="a description, or with --image the change to make; repeatable, 'N:' weights it (e.g. '2:a beach')",
+    )
     p.add_argument("--image", metavar="PATH", help="a reference image (may be outside the library)")
     p.add_argument("--k", type=int, default=10, help="number of results (default 10)")
     p.add_argument(
@@ -27,38 +32,33 @@ def register(sub: argparse._SubParsersAction, common: Callable[[argparse.Argumen
         default="auto",
         help="how text and image combine: the model's Combiner (auto) or the normalised sum",
     )
-    p.add_argument("--json", action="store_true", help='print [{"path", "score"}] as JSON')
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help='print {"mode", "matches", "results": [{"path", "score", "taken", "date_source", "width", "height"}]}',
+    )
     p.add_argument(
         "--queries",
         metavar="FILE",
-        help='JSON lines {"text"?, "image"?, "k"?, "compose"?} (- = stdin); one line of results each',
+        help='JSON lines {"text"?, "image"?, "k"?, "compose"?, "not"?, "after"?, ...} (- = stdin); one line each',
     )
+    search_opts.add_arguments(p)
     common(p)
     p.set_defaults(func=cmd_search)
-
-
-def _print_human(res: SearchResult) -> None:
-    if res.note:
-        print(f"note: {res.note}", file=sys.stderr)
-    if not res.hits:
-        print("no results (is the library indexed? reframe status)")
-    for rank, hit in enumerate(res.hits, 1):
-        print(f"{rank:3d}  {hit.score:.3f}  {hit.path}")
 
 
 def cmd_search(args: argparse.Namespace) -> int:
     if args.queries:
         return _batch(args)
-    if not args.text and not args.image:
-        raise UsageError("give --text, --image, or both", hint="example: reframe search --text 'a dog on a beach'")
+    req = search_opts.request(args)  # malformed terms or filters fail before the library opens
     with open_library(args) as lib:
-        res = lib.search(args.text, args.image, k=args.k, compose=args.compose)
+        found = lib.find(req)
         if args.json:
-            print(json.dumps(res.to_json()))
-            if res.note:
-                print(f"note: {res.note}", file=sys.stderr)
+            print(json.dumps(found.to_json()))
+            if found.note:
+                print(f"note: {found.note}", file=sys.stderr)
         else:
-            _print_human(res)
+            search_opts.print_human(found, req.offset)
     return 0
 
 
@@ -74,12 +74,9 @@ def _batch(args: argparse.Namespace) -> int:
                 q = json.loads(line)
                 if not isinstance(q, dict):
                     raise UsageError("each line must be a JSON object")
-                res = lib.search(
-                    q.get("text"), q.get("image"), k=int(q.get("k", args.k)), compose=q.get("compose", args.compose)
-                )
-                out = {"results": res.to_json(), "mode": res.mode}
-                if res.note:
-                    out["note"] = res.note
+                out = lib.find(
+                    search_opts.request(line=q | {"compose": q.get("compose", args.compose)}, default_k=args.k)
+                ).to_json()
             except (json.JSONDecodeError, ReframeError, ValueError) as exc:
                 failures += 1
                 out = {"error": str(getattr(exc, "message", exc)), "line": lineno}
