@@ -71,3 +71,25 @@ def dated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Photo]]:
         lib.add_root(base / "photos")
         assert lib.index().indexed == len(photos)
     return base, photos
+
+
+@pytest.fixture(scope="session")
+def shapes_gallery(tmp_path_factory: pytest.TempPathFactory):
+    """240 fresh shapes scenes (seeds never used in training) indexed with the bundled shapes-tiny."""
+    from desktop.shapes.world import random_scene
+    from tests.conftest import SHAPES_WEIGHTS, write_scene
+
+    if not SHAPES_WEIGHTS.is_file():
+        pytest.skip("the bundled shapes-tiny weights are not in resources/")
+    base = tmp_path_factory.mktemp("gallery")
+    rng = random.Random(4242)
+    scenes = {}
+    for i in range(240):
+        scene = random_scene(rng)
+        path = write_scene(base / "photos" / f"s{i:03d}.png", scene, seed=5000 + i)
+        scenes[str(path.resolve())] = scene
+    lib = Library.open(base / "lib", "shapes-tiny")
+    lib.add_root(base / "photos")
+    assert lib.index().indexed == len(scenes)
+    yield base, lib, scenes
+    lib.close()
