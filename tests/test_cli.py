@@ -58,7 +58,7 @@ def test_composed_without_combiner_falls_back_to_sum_and_says_so(
     run(tmp_path, "index", str(photos), *MODEL)
     capsys.readouterr()
     probe = sorted(photos.rglob("*.png"))[0]
-    assert run(tmp_path, "search", "--image", str(probe), "--text", "make it red", *MODEL) == 0
+    assert run(tmp_path, "search", "--image", str(probe), "--text", "make it red", "--all", *MODEL) == 0
     captured = capsys.readouterr()
     assert "sum baseline" in captured.err
     assert len(captured.out.strip().splitlines()) == 10
@@ -72,9 +72,9 @@ def test_many_queries_in_one_process(tmp_path: Path, photos: Path, capsys: pytes
     queries.write_text(
         "\n".join(
             [
-                json.dumps({"image": probe, "k": 2}),
-                json.dumps({"text": "a red circle", "k": 4}),
-                json.dumps({"image": probe, "text": "make it blue", "compose": "sum"}),
+                json.dumps({"image": probe, "k": 2, "all": True}),
+                json.dumps({"text": "a red circle", "k": 4, "all": True}),
+                json.dumps({"image": probe, "text": "make it blue", "compose": "sum", "all": True}),
                 "this is not json",
             ]
         )

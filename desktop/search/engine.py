@@ -18,6 +18,8 @@ from desktop.catalog import queries
 from desktop.catalog.queries import PhotoFacts
 from desktop.errors import UsageError
 from desktop.models.encoder import normalize
+from desktop.search.cut import RULE as CUT_RULE
+from desktop.search.cut import cut_ranked
 from desktop.search.filtered import search_subset
 from desktop.search.filters import Filters
 from desktop.search.query import QueryVector, compose_vector
@@ -141,6 +143,9 @@ def run(lib: Library, req: SearchRequest) -> Found:
     found = _rank(lib, qv.vector, want, allowed, exclude)
     matches: int | None = None
     cut: str | None = None
+    if not req.all:
+        found, matches = cut_ranked(found, pool, lambda n: _rank(lib, qv.vector, n, allowed, exclude))
+        found, cut = found[:matches], CUT_RULE
     page = found[req.offset : req.offset + req.k]
     info = queries.facts(lib.catalog, [i for i, _ in page])
     hits = [FoundHit(info[i], s) for i, s in page if i in info]
