@@ -15,7 +15,19 @@ from collections.abc import Sequence
 from desktop import __version__
 from desktop.errors import ReframeError
 
-COMMANDS = ("index", "search", "status", "demo", "train", "train-combiner", "eval", "gui", "models", "self-test")
+COMMANDS = (
+    "index",
+    "search",
+    "duplicates",
+    "status",
+    "demo",
+    "train",
+    "train-combiner",
+    "eval",
+    "gui",
+    "models",
+    "self-test",
+)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -27,7 +39,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from desktop.cli import demo_cmd, index_cmd, search_cmd, selftest_cmd, train_cmd
+    from desktop.cli import demo_cmd, duplicates_cmd, index_cmd, search_cmd, selftest_cmd, train_cmd
 
     parser = argparse.ArgumentParser(
         prog="reframe",
@@ -35,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"reframe {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (index_cmd, search_cmd, demo_cmd, train_cmd, selftest_cmd):
+    for module in (index_cmd, search_cmd, duplicates_cmd, demo_cmd, train_cmd, selftest_cmd):
         module.register(sub, _common)
     return parser
 

@@ -236,6 +236,17 @@ class VectorIndex:
             vecs = np.asarray(self._hnsw.get_items(candidates), dtype=np.float32)
             return exact_search(vecs, query, k, ids=candidates)
 
+    def neighbours(self, vecs: np.ndarray, k: int, ef: int = EF_SEARCH) -> tuple[np.ndarray, np.ndarray]:
+        """Batch search (all cores): ``(ids (n, k), cosine scores (n, k))``, best first; ``k`` is capped at the size."""
+        rows = normalize(np.asarray(vecs, dtype=np.float32).reshape(-1, self.dim))
+        with self._lock:
+            k = min(k, len(self._live))
+            if k <= 0 or len(rows) == 0:
+                return np.empty((len(rows), 0), np.int64), np.empty((len(rows), 0), np.float32)
+            self._hnsw.set_ef(max(ef, k))
+            labels, dists = self._hnsw.knn_query(rows, k=k, num_threads=self.threads)
+        return labels.astype(np.int64), (1.0 - dists).astype(np.float32)
+
     def vectors_of(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(found_ids, normalised vectors)`` for those of ``ids`` the index can return, in their order."""
         with self._lock:
