@@ -135,11 +135,20 @@ def run(lib: Library, req: SearchRequest) -> Found:
         page = queries.browse(lib.catalog, req.filters, req.k, req.offset)
         return Found([FoundHit(f, None) for f in page], "browse", total, filters=req.filters)
     qv, exclude = query_vector(lib, req.terms, req.image, req.compose)
-    exclude |= set(req.exclude_ids)
+    return search_vector(lib, qv, req, exclude)
+
+
+def search_vector(lib: Library, qv: QueryVector, req: SearchRequest, exclude: set[int] | None = None) -> Found:
+    """The part of :func:`run` after the query is encoded (benchmarks time this on its own)."""
+    exclude = set(exclude or ()) | set(req.exclude_ids)
     index = lib.vector_index
     allowed = queries.filtered_ids(lib.catalog, req.filters) if req.filters.active else None
-    pool = len(index) if allowed is None else len(allowed)
-    want = pool if req.all else min(pool, req.offset + req.k)
+    if allowed is None:
+        pool = len(index) - sum(1 for i in exclude if i in index)
+    else:
+        pool = len(allowed) - int(np.isin(allowed, list(exclude)).sum()) if exclude else len(allowed)
+    # --all ranks everything but only the page is needed: every photo in the pool is a "match".
+    want = min(pool, req.offset + req.k)
     found = _rank(lib, qv.vector, want, allowed, exclude)
     matches: int | None = None
     cut: str | None = None
@@ -150,7 +159,7 @@ def run(lib: Library, req: SearchRequest) -> Found:
     info = queries.facts(lib.catalog, [i for i, _ in page])
     hits = [FoundHit(info[i], s) for i, s in page if i in info]
     if req.all:
-        matches = len(found)
+        matches = pool
     return Found(hits, qv.mode, matches, qv.note, req.terms, req.filters, cut)
 
 
@@ -163,5 +172,5 @@ def _rank(
     if allowed is None:
         return index.search(vec, n, exclude=exclude or None)
     return search_subset(
-        index, vec, n, allowed, exclude=exclude, fetch=lambda ids: lib.catalog.vectors(lib.model_name, ids)
+        index, vec, n, allowed, exclude=exclude, fetch=lambda ids: queries.vectors_for(lib.catalog, lib.model_name, ids)
     )
