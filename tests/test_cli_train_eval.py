@@ -27,9 +27,9 @@ def test_train_combiner_on_shapes_then_composed_search_uses_it(
     main(["index", str(photos), *lib, *MODEL])
     capsys.readouterr()
     probe = str(sorted(photos.rglob("*.png"))[0])
-    assert main(["search", "--image", probe, "--text", "make the circle red", "--json", *lib, *MODEL]) == 0
+    assert main(["search", "--image", probe, "--text", "make the circle red", "--json", "--all", *lib, *MODEL]) == 0
     captured = capsys.readouterr()
-    assert len(json.loads(captured.out)) == 10
+    assert len(json.loads(captured.out)["results"]) == 10
     assert "sum baseline" not in captured.err, "the trained Combiner is used"
 
 
