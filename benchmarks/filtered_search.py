@@ -30,7 +30,7 @@ if __package__ in (None, ""):
 
 from benchmarks.common import add_output_args, arg_parser, begin, finish, summary_ms, table
 from benchmarks.query_latency import clustered
-from desktop.catalog import INDEXED, Catalog
+from desktop.catalog import INDEXED, Catalog, queries
 from desktop.search.filtered import EXACT_MAX, search_subset
 from desktop.vectors import VectorIndex
 from desktop.vectors import index as index_mod
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = arg_parser(__doc__)
     ap.add_argument("-n", "--vectors", type=int, default=100_000)
     ap.add_argument("--dim", type=int, default=512)
-    ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--queries", type=int, default=100)
     ap.add_argument("--k", type=int, default=10)
     ap.add_argument("--fractions", default="0.5,0.1,0.01,0.001")
     ap.add_argument("--strategies", default="exact,filter,overfetch,auto")
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     catalog = build_catalog(base, args.scratch / f"filtered-{args.vectors}-{args.dim}.sqlite3")
 
     def fetch(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return catalog.vectors(MODEL, ids)
+        return queries.vectors_for(catalog, MODEL, ids)  # what the engine reads them with
 
     fractions = [float(x) for x in args.fractions.split(",")]
     strategies = args.strategies.split(",")

@@ -125,6 +125,34 @@ def make(work: Path, n: int, build_ef: int, seed: int) -> dict[str, Any]:
     }
 
 
+def make_index(work: Path, n: int, build_ef: int, seed: int) -> dict[str, Any]:
+    """Only the vector index (ids 1..n, as a fresh catalog numbers the rows ``make`` writes), so that it can
+    be built in a second process while the catalog is written."""
+    from desktop.paths import LibraryPaths
+
+    model = bench_model(DIM)
+    base, _, _ = clustered(n, 200, DIM, 1000, 0.75, 1.0, seed)
+    rng = np.random.default_rng(seed + 1)
+    copies = rng.choice(n, size=n // 100, replace=False)
+    sources = rng.choice(n, size=len(copies), replace=False)
+    base[copies] = normalize(base[sources] + rng.standard_normal((len(copies), DIM)).astype(np.float32) * 0.01)
+    np.save(work / "base16.npy", base.astype(np.float16))
+    t0 = time.perf_counter()
+    index = VectorIndex(LibraryPaths(work / "lib").index_file(model), DIM, model)
+    old = index_mod.EF_CONSTRUCTION
+    index_mod.EF_CONSTRUCTION = build_ef
+    try:
+        index.rebuild(np.arange(1, n + 1), base)
+    finally:
+        index_mod.EF_CONSTRUCTION = old
+    index.save()
+    return {
+        "index_build_s": round(time.perf_counter() - t0, 1),
+        "build_ef": build_ef,
+        "peak_rss_gib": round(rss_gib(), 2),
+    }
+
+
 def measure(work: Path, repeats: int) -> dict[str, Any]:
     from desktop.duplicates import find_duplicates
     from desktop.library import Library
@@ -217,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = arg_parser(__doc__)
     ap.add_argument("-n", "--photos", type=int, default=1_000_000)
     ap.add_argument("--make", action="store_true", help="build the synthetic library (slow), then stop")
+    ap.add_argument("--make-index", action="store_true", help="build only its vector index (run beside --make)")
     ap.add_argument("--build-ef", type=int, default=16)
     ap.add_argument("--repeats", type=int, default=100)
     ap.add_argument("--seed", type=int, default=11)
@@ -224,6 +253,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     work = args.scratch / f"scale-{args.photos}"
     info = begin()
+    if args.make_index:
+        made = make_index(work, args.photos, args.build_ef, args.seed)
+        print(made)
+        finish("scale_1m_index", info, {"photos": args.photos, **made}, args)
+        return 0
     if args.make:
         made = make(work, args.photos, args.build_ef, args.seed)
         print(made)

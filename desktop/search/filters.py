@@ -53,8 +53,9 @@ class Filters:
             # "folder/" and "folder" + the character after the separator.
             ors = []
             for folder in self.folders:
+                prefix = folder if folder.endswith(os.sep) else folder + os.sep  # "/" stays "/"
                 ors.append("(path >= ? AND path < ?)")
-                params += [folder + os.sep, folder + chr(ord(os.sep) + 1)]
+                params += [prefix, prefix[:-1] + chr(ord(os.sep) + 1)]
             parts.append("(" + " OR ".join(ors) + ")")
         if self.kinds:
             parts.append(f"kind IN ({','.join('?' * len(self.kinds))})")

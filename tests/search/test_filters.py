@@ -193,3 +193,20 @@ def test_migration_fills_kind_and_capture_time_for_an_old_catalog(tmp_path: Path
     rows = conn.execute("SELECT path, kind, captured FROM images ORDER BY path").fetchall()
     assert rows == [("/p/a.JPG", "jpeg", "2019-05-01T10:00:00"), ("/p/b.png", "png", "2020-07-01T12:00:00")]
     conn.close()
+
+
+def test_folder_range_keeps_the_folder_and_not_its_namesakes() -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE images (path TEXT, captured TEXT, kind TEXT)")
+    paths = ["/p/a/x.jpg", "/p/a/b/y.jpg", "/p/ab/z.jpg", "/p/a.jpg", "/p/a0/w.jpg", "/q/v.jpg"]
+    conn.executemany("INSERT INTO images VALUES (?, '2020-01-01T00:00:00', 'jpeg')", [(p,) for p in paths])
+
+    def kept(*folders: str) -> list[str]:
+        where, params = Filters(folders=folders).sql()
+        return sorted(r[0] for r in conn.execute(f"SELECT path FROM images WHERE {where}", params))
+
+    assert kept("/p/a") == ["/p/a/b/y.jpg", "/p/a/x.jpg"]
+    assert kept("/p/a", "/q") == ["/p/a/b/y.jpg", "/p/a/x.jpg", "/q/v.jpg"]
+    assert kept("/") == sorted(paths)
