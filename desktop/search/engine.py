@@ -24,6 +24,7 @@ from desktop.search.filtered import search_subset
 from desktop.search.filters import Filters
 from desktop.search.query import QueryVector, compose_vector
 from desktop.search.terms import Term
+from desktop.search.vector_cache import cache_for
 
 if TYPE_CHECKING:
     from desktop.library import Library
@@ -171,6 +172,4 @@ def _rank(
         return []
     if allowed is None:
         return index.search(vec, n, exclude=exclude or None)
-    return search_subset(
-        index, vec, n, allowed, exclude=exclude, fetch=lambda ids: queries.vectors_for(lib.catalog, lib.model_name, ids)
-    )
+    return search_subset(index, vec, n, allowed, exclude=exclude, fetch=cache_for(lib).fetch)

@@ -210,3 +210,19 @@ def test_folder_range_keeps_the_folder_and_not_its_namesakes() -> None:
     assert kept("/p/a") == ["/p/a/b/y.jpg", "/p/a/x.jpg"]
     assert kept("/p/a", "/q") == ["/p/a/b/y.jpg", "/p/a/x.jpg", "/q/v.jpg"]
     assert kept("/") == sorted(paths)
+
+
+def test_photos_indexed_after_a_filtered_search_are_found_by_the_next(tmp_path: Path) -> None:
+    from tests.search.conftest import make_library
+
+    make_library(tmp_path / "photos" / "old", n=6)
+    with Library.open(tmp_path / "lib", "test-pixels") as lib:
+        lib.add_root(tmp_path / "photos")
+        lib.index()
+        req = SearchRequest(parse_terms("x"), filters=Filters.parse(kinds="jpeg,png,webp,gif,bmp,tiff"), all=True)
+        assert lib.find(req).matches == 6  # the filtered search has read the vectors into memory
+        new = make_library(tmp_path / "photos" / "new", n=4, seed=9)
+        assert lib.index().indexed == 4
+        found = lib.find(SearchRequest(req.terms, k=100, filters=req.filters, all=True))
+        assert found.matches == 10
+        assert {str(p.path) for p in new} <= {h.path for h in found.hits}
