@@ -88,6 +88,8 @@ def _v2(conn: sqlite3.Connection) -> None:
     )
     # Browsing newest first and date ranges read this index; the id breaks ties in a stable order.
     conn.execute("CREATE INDEX images_state_captured ON images(state, captured, id)")
+    # A kind filter otherwise visits every searchable row (20k rows: 150 ms on the shared 2-core machine).
+    conn.execute("CREATE INDEX images_state_kind ON images(state, kind)")
 
 
 MIGRATIONS: list[Migration] = [_v1, _v2]
