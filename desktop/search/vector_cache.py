@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from desktop.library import Library
 
 
+LOAD_SLICE = 50_000
+
+
 class VectorCache:
     def __init__(self, catalog: Catalog, model: str) -> None:
         self.catalog = catalog
@@ -30,8 +33,16 @@ class VectorCache:
         self._vecs: np.ndarray | None = None  # float16, row i belongs to _ids[i]
 
     def _load(self) -> None:
-        ids, vecs = self.catalog.vectors(self.model)  # ascending ids
-        self._ids, self._vecs = ids, vecs.astype(np.float16)
+        # In slices, each turned into float16 at once: reading all rows in one go held every blob, their join
+        # and a float32 copy together (peak RSS 6.3 GiB at a million 512-d vectors for a 1 GiB result).
+        ids = self.catalog.ids_with_vectors(self.model)  # ascending
+        parts_ids, parts = [], []
+        for start in range(0, len(ids), LOAD_SLICE):
+            found, vecs = self.catalog.vectors(self.model, ids[start : start + LOAD_SLICE])
+            parts_ids.append(found)
+            parts.append(vecs.astype(np.float16))
+        self._ids = np.concatenate(parts_ids) if parts_ids else np.empty(0, np.int64)
+        self._vecs = np.concatenate(parts) if parts else np.empty((0, 0), np.float16)
 
     def _lookup(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Rows of ``wanted`` in the matrix, and which of them are there at all."""
