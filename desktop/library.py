@@ -26,6 +26,7 @@ from desktop.ingest.reconcile import Plan, ToEncode, reconcile_root
 from desktop.models.encoder import Encoder, normalize
 from desktop.models.registry import DEFAULT_MODEL, ModelSpec, get_spec
 from desktop.paths import LibraryPaths, resolve_library_dir
+from desktop.search.engine import Found, SearchRequest
 from desktop.search.query import Hit, QueryVector, SearchResult, compose_vector
 from desktop.vectors import VectorIndex
 
@@ -534,6 +535,12 @@ class Library:
         paths = self.catalog.paths_for_ids([i for i, _ in found])
         hits = [Hit(i, paths[i], float(s)) for i, s in found if i in paths]
         return SearchResult(hits, qv.mode, qv.note)
+
+    def find(self, request: SearchRequest) -> Found:
+        """A search with terms, filters, paging and a result count, or browsing (see desktop.search.engine)."""
+        from desktop.search.engine import run
+
+        return run(self, request)
 
     # -- status --------------------------------------------------------------------------------------
 

@@ -42,7 +42,7 @@ def test_index_status_search_end_to_end(tmp_path: Path, photos: Path, capsys: py
     found = json.loads(capsys.readouterr().out)
     assert found["mode"] == "image"
     hits = found["results"]
-    assert len(hits) == 3 and set(hits[0]) == {"path", "score"}
+    assert len(hits) == 3 and set(hits[0]) == {"path", "score", "taken", "date_source", "width", "height"}
     assert all(-1.0 <= h["score"] <= 1.0 for h in hits)
     assert str(probe) not in [h["path"] for h in hits]
     assert hits == sorted(hits, key=lambda h: -h["score"])
@@ -60,7 +60,7 @@ def test_composed_without_combiner_falls_back_to_sum_and_says_so(
     run(tmp_path, "index", str(photos), *MODEL)
     capsys.readouterr()
     probe = sorted(photos.rglob("*.png"))[0]
-    assert run(tmp_path, "search", "--image", str(probe), "--text", "make it red", *MODEL) == 0
+    assert run(tmp_path, "search", "--image", str(probe), "--text", "make it red", "--all", *MODEL) == 0
     captured = capsys.readouterr()
     assert "sum baseline" in captured.err
     assert len(captured.out.strip().splitlines()) == 10
@@ -74,9 +74,9 @@ def test_many_queries_in_one_process(tmp_path: Path, photos: Path, capsys: pytes
     queries.write_text(
         "\n".join(
             [
-                json.dumps({"image": probe, "k": 2}),
-                json.dumps({"text": "a red circle", "k": 4}),
-                json.dumps({"image": probe, "text": "make it blue", "compose": "sum"}),
+                json.dumps({"image": probe, "k": 2, "all": True}),
+                json.dumps({"text": "a red circle", "k": 4, "all": True}),
+                json.dumps({"image": probe, "text": "make it blue", "compose": "sum", "all": True}),
                 "this is not json",
             ]
         )
@@ -92,7 +92,7 @@ def test_many_queries_in_one_process(tmp_path: Path, photos: Path, capsys: pytes
 def test_bad_input_gets_a_message_not_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(tmp_path, "index", str(tmp_path / "nowhere"), *MODEL) == 2
     assert "not a folder" in capsys.readouterr().err
-    assert run(tmp_path, "search", *MODEL) == 2
+    assert run(tmp_path, "search", "--not", "grass", *MODEL) == 2
     assert "--text" in capsys.readouterr().err
     assert run(tmp_path, "search", "--text", "x", "--model", "no-such-model") == 2
     err = capsys.readouterr().err

@@ -27,7 +27,7 @@ def test_train_combiner_on_shapes_then_composed_search_uses_it(
     main(["index", str(photos), *lib, *MODEL])
     capsys.readouterr()
     probe = str(sorted(photos.rglob("*.png"))[0])
-    assert main(["search", "--image", probe, "--text", "make the circle red", "--json", *lib, *MODEL]) == 0
+    assert main(["search", "--image", probe, "--text", "make the circle red", "--json", "--all", *lib, *MODEL]) == 0
     captured = capsys.readouterr()
     found = json.loads(captured.out)
     assert len(found["results"]) == 10 and found["mode"] == "combiner"

@@ -120,7 +120,30 @@ def _v2(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX images_root_state ON images(root_id, state)")
 
 
-MIGRATIONS: list[Migration] = [_v1, _v2]
+def _v3(conn: sqlite3.Connection) -> None:
+    """v3: columns that search filters on: what kind of file, and when the photo was taken.
+
+    ``captured`` is the capture time used for date filters and browsing: the EXIF time (``taken_at``) when
+    there is one, else the file's modification time in local time, as ``YYYY-MM-DDTHH:MM:SS`` so that text
+    order is time order. Kept up to date by the writer. ``kind`` comes from the decoder (the content), or
+    the extension for rows that never went through it.
+    """
+    from desktop.catalog.derived import captured_at, kind_from_path
+
+    conn.execute("ALTER TABLE images ADD COLUMN kind TEXT")
+    conn.execute("ALTER TABLE images ADD COLUMN captured TEXT")
+    rows = conn.execute("SELECT id, path, mtime_ns, taken_at FROM images").fetchall()
+    conn.executemany(
+        "UPDATE images SET kind = ?, captured = ? WHERE id = ?",
+        [(kind_from_path(path), captured_at(taken, mtime), i) for i, path, mtime, taken in rows],
+    )
+    # Browsing newest first and date ranges read this index; the id breaks ties in a stable order.
+    conn.execute("CREATE INDEX images_state_captured ON images(state, captured, id)")
+    # A kind filter otherwise visits every searchable row (20k rows: 150 ms on the shared 2-core machine).
+    conn.execute("CREATE INDEX images_state_kind ON images(state, kind)")
+
+
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3]
 
 
 def current_version() -> int:

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from desktop.catalog import codec
+from desktop.catalog.derived import captured_at, file_time, kind_from_path
 from desktop.catalog.rows import (
     FAILED,
     ROOT_COLUMNS,
@@ -138,30 +139,67 @@ class CatalogWriter:
         state: str,
         error: str | None = None,
         note: str | None = None,
+        *,
+        kind: str | None = None,
     ) -> int:
         """Insert or update the image at ``path`` and return its id (kept when the path exists).
 
         Vectors describe content: when the stored hash differs from ``hash``, the image's
-        embeddings of every model are dropped.
+        embeddings of every model are dropped. ``kind`` is what the decoder found (jpeg, png, ...);
+        without it a new row takes the extension's and an updated row keeps the one it had.
         """
         check_image_state(state)
         key = os.fspath(path)
         now = time.time()
+        captured = captured_at(taken_at, mtime_ns)
         with self.batch():
             old = self._conn.execute("SELECT id, hash FROM images WHERE path = ?", (key,)).fetchone()
             if old is None:
                 cur = self._conn.execute(
                     "INSERT INTO images (root_id, path, size, mtime_ns, hash, width, height, taken_at,"
-                    " state, error, updated_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (root_id, key, size, mtime_ns, hash, width, height, taken_at, state, error, now, note),
+                    " state, error, updated_at, note, kind, captured)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        root_id,
+                        key,
+                        size,
+                        mtime_ns,
+                        hash,
+                        width,
+                        height,
+                        taken_at,
+                        state,
+                        error,
+                        now,
+                        note,
+                        kind or kind_from_path(key),
+                        captured,
+                    ),
                 )
                 assert cur.lastrowid is not None
                 return cur.lastrowid
             image_id, old_hash = old
             self._conn.execute(
                 "UPDATE images SET root_id = ?, size = ?, mtime_ns = ?, hash = ?, width = ?, height = ?,"
-                " taken_at = ?, state = ?, error = ?, updated_at = ?, note = ? WHERE id = ?",
-                (root_id, size, mtime_ns, hash, width, height, taken_at, state, error, now, note, image_id),
+                " taken_at = ?, state = ?, error = ?, updated_at = ?, note = ?, kind = COALESCE(?, kind, ?),"
+                " captured = ? WHERE id = ?",
+                (
+                    root_id,
+                    size,
+                    mtime_ns,
+                    hash,
+                    width,
+                    height,
+                    taken_at,
+                    state,
+                    error,
+                    now,
+                    note,
+                    kind,
+                    kind_from_path(key),
+                    captured,
+                    image_id,
+                ),
             )
             if old_hash != hash:
                 self._conn.execute("DELETE FROM embeddings WHERE image_id = ?", (image_id,))
@@ -181,9 +219,11 @@ class CatalogWriter:
         key = os.fspath(new_path)
         with self.batch():
             self._conn.execute("DELETE FROM images WHERE path = ? AND id != ?", (key, image_id))
+            # The capture time of a photo without EXIF is its file time, which a move may change.
             self._conn.execute(
-                "UPDATE images SET path = ?, root_id = ?, size = ?, mtime_ns = ?, updated_at = ? WHERE id = ?",
-                (key, new_root_id, size, mtime_ns, time.time(), image_id),
+                "UPDATE images SET path = ?, root_id = ?, size = ?, mtime_ns = ?, updated_at = ?,"
+                " captured = COALESCE(substr(taken_at, 1, 19), ?) WHERE id = ?",
+                (key, new_root_id, size, mtime_ns, time.time(), file_time(mtime_ns), image_id),
             )
 
     def delete_images(self, ids: Iterable[int]) -> None:

@@ -49,7 +49,16 @@ def _common(p: argparse.ArgumentParser, *, model: bool = True, weights: bool = T
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from desktop.cli import demo_cmd, export_cmd, folders_cmd, index_cmd, search_cmd, selftest_cmd, train_cmd
+    from desktop.cli import (
+        demo_cmd,
+        duplicates_cmd,
+        export_cmd,
+        folders_cmd,
+        index_cmd,
+        search_cmd,
+        selftest_cmd,
+        train_cmd,
+    )
 
     parser = argparse.ArgumentParser(
         prog="reframe",
@@ -57,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"reframe {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (index_cmd, folders_cmd, search_cmd, demo_cmd, train_cmd, export_cmd, selftest_cmd):
+    for module in (index_cmd, folders_cmd, search_cmd, duplicates_cmd, demo_cmd, train_cmd, export_cmd, selftest_cmd):
         module.register(sub, _common)
     return parser
 

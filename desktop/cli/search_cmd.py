@@ -8,10 +8,11 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from desktop.cli import search_opts
 from desktop.cli.argtypes import positive_int
 from desktop.cli.index_cmd import open_library
 from desktop.errors import ReframeError, UsageError
-from desktop.search.query import COMPOSE_MODES, SearchResult
+from desktop.search.query import COMPOSE_MODES
 
 
 def register(sub: argparse._SubParsersAction, common: Callable[..., None]) -> None:
@@ -24,7 +25,12 @@ def register(sub: argparse._SubParsersAction, common: Callable[..., None]) -> No
         "  reframe search --queries queries.jsonl --json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--text", help="a description, or with --image the change to make (default: none)")
+    p.add_argument(
+        "--text",
+        action="append",
+        help="a description, or with --image the change to make; repeatable, 'N:' weights it (e.g. '2:a beach') "
+        "(default: none)",
+    )
     p.add_argument("--image", metavar="PATH", help="a reference image, may be outside the library (default: none)")
     p.add_argument("--k", type=positive_int, default=10, help="number of results (default 10)")
     p.add_argument(
@@ -36,14 +42,16 @@ def register(sub: argparse._SubParsersAction, common: Callable[..., None]) -> No
     p.add_argument(
         "--json",
         action="store_true",
-        help='print {"results": [{"path", "score"}], "mode", "note"?} as JSON (default: plain text)',
+        help='print {"mode", "matches", "results": [{"path", "score", "taken", "date_source", "width", "height"}], '
+        '"note"?} as JSON (default: plain text)',
     )
     p.add_argument(
         "--queries",
         metavar="FILE",
-        help='JSON lines {"text"?, "image"?, "k"?, "compose"?} (- = stdin); one line of results each '
-        "(default: one search from the options above)",
+        help='JSON lines {"text"?, "image"?, "k"?, "compose"?, "not"?, "after"?, ...} (- = stdin); one line of '
+        "results each (default: one search from the options above)",
     )
+    search_opts.add_arguments(p)
     common(p)
     p.set_defaults(func=cmd_search)
 
@@ -55,38 +63,20 @@ COMPOSED_BY = {
 }
 
 
-def _as_json(res: SearchResult) -> dict[str, Any]:
-    """One search as JSON: the same shape as a line of --queries output."""
-    out: dict[str, Any] = {"results": res.to_json(), "mode": res.mode}
-    if res.note:
-        out["note"] = res.note
-    return out
-
-
-def _print_human(res: SearchResult) -> None:
-    if res.note:
-        print(f"note: {res.note}", file=sys.stderr)
-    if res.mode in COMPOSED_BY:  # on stderr with the note: stdout stays one line per result
-        print(COMPOSED_BY[res.mode], file=sys.stderr)
-    if not res.hits:
-        print("no results (is the library indexed? reframe status)")
-    for rank, hit in enumerate(res.hits, 1):
-        print(f"{rank:3d}  {hit.score:.3f}  {hit.path}")
-
-
 def cmd_search(args: argparse.Namespace) -> int:
     if args.queries:
         return _batch(args)
-    if not args.text and not args.image:
-        raise UsageError("give --text, --image, or both", hint="example: reframe search --text 'a dog on a beach'")
+    req = search_opts.request(args)  # malformed terms or filters fail before the library opens
     with open_library(args) as lib:
-        res = lib.search(args.text, args.image, k=args.k, compose=args.compose)
+        found = lib.find(req)
         if args.json:
-            print(json.dumps(_as_json(res)))
-            if res.note:
-                print(f"note: {res.note}", file=sys.stderr)
+            print(json.dumps(found.to_json()))
+            if found.note:
+                print(f"note: {found.note}", file=sys.stderr)
         else:
-            _print_human(res)
+            search_opts.print_human(found, req.offset)
+            if found.mode in COMPOSED_BY:  # on stderr with the note: stdout stays one line per result
+                print(COMPOSED_BY[found.mode], file=sys.stderr)
     return 0
 
 
@@ -105,10 +95,9 @@ def _batch(args: argparse.Namespace) -> int:
                 q = json.loads(line)
                 if not isinstance(q, dict):
                     raise UsageError("each line must be a JSON object")
-                res = lib.search(
-                    q.get("text"), q.get("image"), k=int(q.get("k", args.k)), compose=q.get("compose", args.compose)
-                )
-                out = _as_json(res)
+                out = lib.find(
+                    search_opts.request(line=q | {"compose": q.get("compose", args.compose)}, default_k=args.k)
+                ).to_json()
             except (json.JSONDecodeError, ReframeError, ValueError) as exc:
                 failures += 1
                 out = {"error": str(getattr(exc, "message", exc)), "line": lineno}

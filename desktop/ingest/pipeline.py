@@ -19,6 +19,7 @@ import numpy as np
 
 from desktop import log
 from desktop.catalog import INDEXED, Catalog
+from desktop.catalog.derived import kind_from_format
 from desktop.errors import ImageError
 from desktop.ingest.decode import decode_image
 from desktop.ingest.reconcile import ToEncode
@@ -36,6 +37,7 @@ class Prepared:
     height: int = 0
     taken_at: str | None = None
     error: str | None = None
+    kind: str | None = None
 
 
 @dataclass
@@ -50,7 +52,9 @@ def _prepare(item: ToEncode, encoder: Encoder) -> Prepared:
         decoded = decode_image(item.entry.path, target_size=encoder.preprocess.size)
         pixels = encoder.preprocess(decoded.image)
         decoded.image.close()
-        return Prepared(item, pixels, decoded.width, decoded.height, decoded.taken_at)
+        return Prepared(
+            item, pixels, decoded.width, decoded.height, decoded.taken_at, kind=kind_from_format(decoded.format)
+        )
     except ImageError as exc:
         return Prepared(item, error=exc.message)
     except Exception as exc:  # a bug or an exotic failure must not stop the library
@@ -113,6 +117,7 @@ def encode_items(
                         p.height,
                         p.taken_at,
                         INDEXED,
+                        kind=p.kind,
                     )
                 )
             if vecs is not None:

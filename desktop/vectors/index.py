@@ -197,30 +197,67 @@ class VectorIndex:
 
     # -- search ----------------------------------------------------------------------------------
 
-    def search(self, vec: np.ndarray, k: int, exclude: AbstractSet[int] | None = None) -> list[tuple[int, float]]:
-        """The ``k`` nearest ids by cosine similarity, best first, never one in ``exclude``."""
+    def search(
+        self,
+        vec: np.ndarray,
+        k: int,
+        exclude: AbstractSet[int] | None = None,
+        *,
+        allow: AbstractSet[int] | None = None,
+        ef: int | None = None,
+    ) -> list[tuple[int, float]]:
+        """The ``k`` nearest ids by cosine similarity, best first, never one in ``exclude``.
+
+        With ``allow``, only ids in it (hnswlib's filter callback); ``ef`` overrides the search breadth.
+        """
         query = normalize(np.asarray(vec, dtype=np.float32).reshape(-1))
         if query.shape != (self.dim,):
             raise ValueError(f"expected a {self.dim}-d query, got shape {query.shape}")
         banned: AbstractSet[int] = exclude or frozenset()
         with self._lock:
-            k = min(k, len(self._live) - sum(1 for i in banned if i in self._live))
+            # With ``allow``, its size bounds k (intersecting a large set with the live ids each query
+            # would cost more than the search); if some allowed ids are not here, the retries below cope.
+            pool: AbstractSet[int] = self._live if allow is None else allow
+            k = min(k, len(pool) - sum(1 for i in banned if i in pool))
             if k <= 0:
                 return []
             keep = (lambda label: label not in banned) if banned else None
+            if allow is not None:
+                keep = (lambda label: label in allow and label not in banned) if banned else allow.__contains__
             # hnswlib gives up when its search finds fewer than k candidates; retry exhaustively,
             # then fall back to brute force over the live vectors.
-            for ef in (max(self.ef_search, 2 * k), len(self._live) + len(self._deleted)):
-                self._hnsw.set_ef(max(ef, k))
+            first_ef = ef or max(self.ef_search, 2 * k)
+            for breadth in (first_ef, len(self._live) + len(self._deleted)):
+                self._hnsw.set_ef(max(breadth, k))
                 try:
                     labels, dists = self._hnsw.knn_query(query, k=k, num_threads=1, filter=keep)
                 except RuntimeError:
                     continue
                 return [(int(i), 1.0 - float(d)) for i, d in zip(labels[0], dists[0], strict=True)]
             log.warning("hnswlib search failed for k=%d; searching %s exactly", k, self.path.name)
-            candidates = np.array(sorted(self._live - set(banned)), dtype=np.int64)
+            candidates = np.array(sorted((self._live & pool) - set(banned)), dtype=np.int64)
             vecs = np.asarray(self._hnsw.get_items(candidates), dtype=np.float32)
             return exact_search(vecs, query, k, ids=candidates)
+
+    def neighbours(self, vecs: np.ndarray, k: int, ef: int = EF_SEARCH) -> tuple[np.ndarray, np.ndarray]:
+        """Batch search (all cores): ``(ids (n, k), cosine scores (n, k))``, best first; ``k`` is capped at the size."""
+        rows = normalize(np.asarray(vecs, dtype=np.float32).reshape(-1, self.dim))
+        with self._lock:
+            k = min(k, len(self._live))
+            if k <= 0 or len(rows) == 0:
+                return np.empty((len(rows), 0), np.int64), np.empty((len(rows), 0), np.float32)
+            self._hnsw.set_ef(max(ef, k))
+            labels, dists = self._hnsw.knn_query(rows, k=k, num_threads=self.threads)
+        return labels.astype(np.int64), (1.0 - dists).astype(np.float32)
+
+    def vectors_of(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(found_ids, normalised vectors)`` for those of ``ids`` the index can return, in their order."""
+        with self._lock:
+            wanted = np.asarray(ids, dtype=np.int64).reshape(-1)
+            found = np.fromiter((i for i in wanted.tolist() if i in self._live), dtype=np.int64)
+            if len(found) == 0:
+                return found, np.empty((0, self.dim), np.float32)
+            return found, np.asarray(self._hnsw.get_items(found), dtype=np.float32)
 
     # -- bulk ------------------------------------------------------------------------------------
 

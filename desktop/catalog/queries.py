@@ -1,0 +1,109 @@
+"""Catalog reads for filtered search and browsing (separate from store.py to keep that file stable)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from desktop.catalog import codec
+from desktop.catalog.rows import INDEXED
+from desktop.catalog.store import Catalog
+from desktop.catalog.writer import chunks, placeholders
+from desktop.search.filters import Filters
+
+
+@dataclass(frozen=True)
+class PhotoFacts:
+    """What a result shows about a photo besides its score."""
+
+    id: int
+    path: str
+    size: int
+    width: int | None
+    height: int | None
+    taken: str | None  # the capture time used for dates: EXIF, else the file's time
+    date_source: str  # "exif" | "file"
+    kind: str | None
+    hash: str | None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "taken": self.taken,
+            "date_source": self.date_source,
+            "width": self.width,
+            "height": self.height,
+        }
+
+
+_FACTS = "id, path, size, width, height, captured, CASE WHEN taken_at IS NULL THEN 'file' ELSE 'exif' END, kind, hash"
+
+
+def _state(filters: Filters) -> str:
+    """The state condition. With folders, ``+state`` keeps SQLite from reading every searchable photo through
+    the (state, captured) index when the path index finds the folder's photos directly."""
+    return "+state = ?" if filters.folders else "state = ?"
+
+
+def filtered_ids(catalog: Catalog, filters: Filters) -> np.ndarray:
+    """Ids of the searchable (indexed) images that pass ``filters``, ascending."""
+    where, params = filters.sql()
+    rows = catalog._query(f"SELECT id FROM images WHERE {_state(filters)} AND {where} ORDER BY id", [INDEXED, *params])
+    return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+
+def vectors_for(catalog: Catalog, model: str, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Stored vectors of ``ids`` (already known to be searchable, e.g. from :func:`filtered_ids`).
+
+    Unlike ``Catalog.vectors`` it neither joins ``images`` nor sorts, and passes the ids as one JSON array
+    rather than chunks of placeholders: ~1.5-2x faster for the few thousand a filtered search reads.
+    """
+    rows = catalog._query(
+        "SELECT image_id, vector FROM embeddings WHERE model = ? AND image_id IN (SELECT value FROM json_each(?))",
+        (model, json.dumps(np.asarray(ids, dtype=np.int64).tolist())),
+    )
+    found = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    return found, codec.decode_many([r[1] for r in rows])
+
+
+def count(catalog: Catalog, filters: Filters) -> int:
+    where, params = filters.sql()
+    return int(
+        catalog._query(f"SELECT COUNT(*) FROM images WHERE {_state(filters)} AND {where}", [INDEXED, *params])[0][0]
+    )
+
+
+def browse(catalog: Catalog, filters: Filters, limit: int, offset: int = 0) -> list[PhotoFacts]:
+    """Searchable photos passing ``filters``, newest capture first (ties: newest id first)."""
+    where, params = filters.sql()
+    # With a folder, read its photos by path and sort them (a few thousand at most); walking the capture-time
+    # index instead would pass over every photo of the library to find those of one folder.
+    order = "captured || '' DESC, id DESC" if filters.folders else "captured DESC, id DESC"  # || '': no index
+    rows = catalog._query(
+        f"SELECT {_FACTS} FROM images WHERE {_state(filters)} AND {where} ORDER BY {order} LIMIT ? OFFSET ?",
+        [INDEXED, *params, limit, offset],
+    )
+    return [PhotoFacts(*r) for r in rows]
+
+
+def facts(catalog: Catalog, ids: Iterable[int]) -> dict[int, PhotoFacts]:
+    """Facts for the given ids (unknown ones left out)."""
+    out: dict[int, PhotoFacts] = {}
+    with catalog._snapshot() as conn:
+        for part in chunks(ids):
+            sql = f"SELECT {_FACTS} FROM images WHERE id IN ({placeholders(len(part))})"
+            out.update((r[0], PhotoFacts(*r)) for r in conn.execute(sql, part).fetchall())
+    return out
+
+
+def all_facts(catalog: Catalog, filters: Filters | None = None) -> list[PhotoFacts]:
+    """Every searchable photo passing ``filters`` (all of them without), by id."""
+    filters = filters or Filters()
+    where, params = filters.sql()
+    rows = catalog._query(
+        f"SELECT {_FACTS} FROM images WHERE {_state(filters)} AND {where} ORDER BY id", [INDEXED, *params]
+    )
+    return [PhotoFacts(*r) for r in rows]
