@@ -36,6 +36,7 @@ class Prepared:
     height: int = 0
     taken_at: str | None = None
     error: str | None = None
+    note: str | None = None  # read, but with a warning (corrupt EXIF): kept in the catalog's note
 
 
 @dataclass
@@ -50,7 +51,7 @@ def _prepare(item: ToEncode, encoder: Encoder) -> Prepared:
         decoded = decode_image(item.entry.path, target_size=encoder.preprocess.size)
         pixels = encoder.preprocess(decoded.image)
         decoded.image.close()
-        return Prepared(item, pixels, decoded.width, decoded.height, decoded.taken_at)
+        return Prepared(item, pixels, decoded.width, decoded.height, decoded.taken_at, note=decoded.note)
     except ImageError as exc:
         return Prepared(item, error=exc.message)
     except Exception as exc:  # a bug or an exotic failure must not stop the library
@@ -113,6 +114,7 @@ def encode_items(
                         p.height,
                         p.taken_at,
                         INDEXED,
+                        note=p.note,
                     )
                 )
             if vecs is not None:
@@ -129,6 +131,8 @@ def encode_items(
     for prepared in prepared_stream(items, encoder, workers=workers, readahead=readahead):
         if prepared.error is not None:
             logger.info("skipping %s: %s", prepared.item.entry.path, prepared.error)
+        elif prepared.note is not None:
+            logger.info("indexed %s despite: %s", prepared.item.entry.path, prepared.note)
         batch.append(prepared)
         if len(batch) >= batch_size:
             flush()
