@@ -287,7 +287,7 @@ def _write_cache(path: Path, model: str, feats: dict[str, np.ndarray]) -> None:
 
 @dataclass(frozen=True)
 class TextOnlyConfig:
-    epochs: int = 30  # shapes-tiny, coral: R@1 0.823 at 12 epochs, 0.888 at 20, 0.905 at 30
+    epochs: int = 30  # Recall@1 still rises from 20 to 30 epochs (benchmarks/README.md, textonly_combiner.py)
     batch_size: int = 512
     lr: float = 1e-3
     proj_dim: int | None = None  # Combiner projection; default 2 x feature dim

@@ -53,13 +53,12 @@ def _load_quietly(lib: Library) -> object:
     """Load the model with the garbage collector held off, then freeze what loading made.
 
     On the torch backend, importing torch and open_clip makes millions of objects, and a full collection
-    that starts on the loading thread walks them all while holding the GIL: the window froze for
-    100-250 ms at a time. Held off, no collection starts; frozen (``gc.freeze``), those long-lived objects
-    are left out of every later collection, so the full collections that come during indexing stay short
-    too. (Preloading torch's shared libraries is the loader's business, and it does so only for torch.)
-    ONNX Runtime's import makes far fewer objects: shapes-tiny's longest window gap while loading was
-    70-95 ms with this, 73-235 ms without (benchmarks/ui_freeze.py, three runs each, a busy 2-core box),
-    so it is kept for both backends.
+    that starts on the loading thread walks them all while holding the GIL, and the window cannot paint
+    meanwhile. Held off, no collection starts; frozen (``gc.freeze``), those long-lived objects are left
+    out of every later collection, so the full collections that come during indexing stay short too.
+    (Preloading torch's shared libraries is the loader's business, and it does so only for torch.) ONNX
+    Runtime's import makes far fewer objects, but the window's longest gap while it loads is still shorter
+    with this (benchmarks/README.md, ``ui_freeze.py``), so it is kept for both backends.
     """
     gc.disable()
     try:
