@@ -29,7 +29,7 @@ from desktop.ingest.decode import decode_image
 DEFAULT_SIZE = 256
 JPEG_QUALITY = 85
 SUFFIX = ".jpg"
-DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB: about 70,000 grid thumbnails
+DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB: tens of thousands of grid thumbnails, small beside the photos
 #: A thumbnail read again after this long is marked as used. Not on every read: the grid asks for the same
 #: thumbnails on every scroll, and prune only needs to tell this week's from last month's.
 USE_MARK_SECONDS = 3600.0
