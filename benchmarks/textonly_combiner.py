@@ -140,7 +140,7 @@ def vit_part(args: argparse.Namespace) -> dict[str, Any]:
 
     from desktop.compose.phrasebook import photo_triplets
     from desktop.compose.textonly import Bridge, encode_captions, triplet_arrays
-    from desktop.compose.train import train_combiner
+    from desktop.compose.train import CombinerConfig, train_combiner
     from desktop.models.clip_encoder import OpenClipEncoder
     from desktop.models.transform import Preprocess
 
@@ -167,10 +167,11 @@ def vit_part(args: argparse.Namespace) -> dict[str, Any]:
     ref, tgt = Bridge("noise").apply(ref, tgt)
     del feats
     with _stage(stages, "train_combiner"):
-        _, history = train_combiner(
-            ref, mod, tgt, epochs=args.vit_epochs, batch_size=512, lr=1e-3, proj_dim=1024, hidden_dim=2048,
-            group_size=4, keep_best=False,
+        config = CombinerConfig(
+            epochs=args.vit_epochs, batch_size=512, lr=1e-3, proj_dim=1024, hidden_dim=2048, group_size=4,
+            keep_best=False,
         )  # fmt: skip
+        _, history = train_combiner(ref, mod, tgt, config)
     return {
         "model": "ViT-B-32, random init (open_clip.create_model), OpenClipEncoder on CPU",
         "threads": torch.get_num_threads(),

@@ -36,8 +36,9 @@ from pathlib import Path
 
 Gap = tuple[float, float]  # (start, end) on time.monotonic(), the same clock in every process
 
-#: The canary: sleeps 10 ms at a time; on SIGINT prints its late wake-ups as JSON [start, end, late_s].
-#: "late" is the gap less the sleep, its own CPU time and its wait for a CPU: time the machine did not run it.
+#: The canary: prints "ready" once it is watching, then sleeps 10 ms at a time; on SIGINT prints its late
+#: wake-ups as JSON [start, end, late_s]. "late" is the gap less the sleep, its own CPU time and its wait
+#: for a CPU: time the machine did not run it.
 CANARY = r"""
 import json, os, signal, sys, time
 if len(sys.argv) > 1 and hasattr(os, "sched_setaffinity"):
@@ -56,20 +57,27 @@ stop = []
 signal.signal(signal.SIGINT, lambda *_: stop.append(True))  # finish the wake-up in hand, then report
 late = []
 last, (run0, wait0) = time.monotonic(), sched()
+def measure(slept):
+    global last, run0, wait0
+    now, (run, wait) = time.monotonic(), sched()
+    unexplained = (now - last) - slept - (run - run0) / 1e9 - (wait - wait0) / 1e9
+    if unexplained > 0.02:
+        late.append([last + slept, now, unexplained])
+    last, run0, wait0 = now, run, wait
+print("ready", flush=True)  # after the SIGINT handler and the first reading: from here on, a stall is seen
 while not stop:
     time.sleep(0.01)
-    now, (run, wait) = time.monotonic(), sched()
-    unexplained = (now - last) - 0.01 - (run - run0) / 1e9 - (wait - wait0) / 1e9
-    if unexplained > 0.02:
-        late.append([last + 0.01, now, unexplained])
-    last, run0, wait0 = now, run, wait
+    measure(0.01)
+# A stall after the last wake-up was read (while measuring, say) ends with the SIGINT that stops the loop
+# before another wake-up: measure that stretch too, or it goes unreported.
+measure(0.0)
 print(json.dumps(late), flush=True)
 """
 
 
 class Canary:
     """Separate processes, one per CPU, that notice when the machine itself stops running things
-    (see the module doc)."""
+    (see the module doc). Watching when the constructor returns."""
 
     def __init__(self) -> None:
         cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else [None]
@@ -80,6 +88,15 @@ class Canary:
             for cpu in cpus[:16]
         ]
         self.stalls: list[Gap] = []
+        # Starting a Python takes from 20 ms to seconds on a busy machine: until a canary says it is
+        # watching, a stall would go unseen (and an early SIGINT would kill it before it could report).
+        for proc in self._procs:
+            assert proc.stdout is not None
+            if proc.stdout.readline().strip() != "ready":
+                for other in self._procs:
+                    other.kill()
+                    other.wait()
+                raise RuntimeError(f"a canary exited before it started watching (exit status {proc.poll()})")
 
     def stop(self) -> list[Gap]:
         for proc in self._procs:

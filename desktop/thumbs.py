@@ -3,8 +3,9 @@
 A thumbnail is a JPEG that fits in ``size`` × ``size`` pixels, keeps the photo's aspect ratio and is
 upright (EXIF orientation applied by the decoder). Its file name is a hash of the photo's absolute
 path, the size, and the photo's modification time and length: an edited photo gets a new thumbnail,
-and stale ones are simply never asked for again (:meth:`ThumbnailCache.prune` removes them when the
-cache grows past a budget). Files are written to a temporary name and renamed into place, so a
+and stale ones are simply never asked for again. :meth:`ThumbnailCache.prune` bounds the cache, the
+least recently used first (the app runs it in the background at start and after each indexing run).
+Files are written to a temporary name and renamed into place, so a
 reader never sees half a thumbnail and two threads making the same one do not collide.
 
 Safe to use from many threads at once. Nothing here imports Qt.
@@ -16,6 +17,8 @@ import contextlib
 import hashlib
 import os
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 from PIL import Image
@@ -26,6 +29,10 @@ from desktop.ingest.decode import decode_image
 DEFAULT_SIZE = 256
 JPEG_QUALITY = 85
 SUFFIX = ".jpg"
+DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB: tens of thousands of grid thumbnails, small beside the photos
+#: A thumbnail read again after this long is marked as used. Not on every read: the grid asks for the same
+#: thumbnails on every scroll, and prune only needs to tell this week's from last month's.
+USE_MARK_SECONDS = 3600.0
 
 
 class ThumbnailCache:
@@ -59,7 +66,8 @@ class ThumbnailCache:
             target = self.location(path, size)
         except OSError as exc:
             raise ImageError(f"cannot read {os.fspath(path)}: {exc.strerror or exc}") from None
-        if target.is_file():
+        with contextlib.suppress(OSError):
+            _mark_used(target)
             return target
         picture = make_thumbnail(path, size)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -77,20 +85,27 @@ class ThumbnailCache:
     def size_on_disk(self) -> int:
         return sum(p.stat().st_size for p in self._files())
 
-    def prune(self, max_bytes: int) -> int:
+    def prune(self, max_bytes: int, cancel: threading.Event | None = None) -> int:
         """Delete the least recently used thumbnails until the cache holds at most ``max_bytes``.
-        Returns how many files were removed."""
+
+        Returns how many files were removed. Safe while thumbnails are being made and read: one used
+        after the scan began is kept (the grid may be about to show it). Stops early when ``cancel``
+        is set; what was removed stays removed.
+        """
+        began = time.time()
         entries = []
         for p in self._files():
             with contextlib.suppress(OSError):
                 st = p.stat()
-                entries.append((max(st.st_atime, st.st_mtime), st.st_size, p))
+                entries.append((_last_used(st), st.st_size, p))
         total = sum(e[1] for e in entries)
         removed = 0
         for _, nbytes, p in sorted(entries):
-            if total <= max_bytes:
+            if total <= max_bytes or (cancel is not None and cancel.is_set()):
                 break
             with contextlib.suppress(OSError):
+                if _last_used(p.stat()) >= began:
+                    continue
                 p.unlink()
                 total -= nbytes
                 removed += 1
@@ -100,6 +115,23 @@ class ThumbnailCache:
         if not self.directory.is_dir():
             return []
         return [p for p in self.directory.glob(f"*/*/*{SUFFIX}") if not p.name.startswith(".tmp-")]
+
+
+def _last_used(st: os.stat_result) -> float:
+    return max(st.st_atime, st.st_mtime)
+
+
+def _mark_used(target: Path) -> None:
+    """Record a read in the file's access time; raises ``OSError`` when there is no such file.
+
+    Set explicitly because the file system's own access times cannot be relied on: ``relatime`` (the
+    Linux default) updates them at most once a day and ``noatime`` never.
+    """
+    st = target.stat()
+    now = time.time()
+    if now - _last_used(st) > USE_MARK_SECONDS:
+        with contextlib.suppress(OSError):  # a read-only cache still serves its thumbnails
+            os.utime(target, ns=(time.time_ns(), st.st_mtime_ns))
 
 
 def make_thumbnail(path: str | os.PathLike[str], size: int = DEFAULT_SIZE) -> Image.Image:

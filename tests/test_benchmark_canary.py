@@ -21,8 +21,7 @@ def test_own_gap_subtracts_overlapping_stalls_once() -> None:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/thread-self/schedstat")
 def test_a_canary_that_is_not_run_reports_a_stall() -> None:
-    canary = Canary()
-    time.sleep(0.5)  # let the canaries start
+    canary = Canary()  # returns once every canary is watching
     stopped = canary._procs[0]
     os.kill(stopped.pid, signal.SIGSTOP)  # as a hypervisor would: not running, and not waiting for a CPU
     t0 = time.monotonic()

@@ -136,3 +136,25 @@ def test_help_and_status_do_not_import_torch(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().endswith("NO-TORCH")
+
+
+def test_corrupt_exif_is_kept_as_the_note_and_never_printed(tmp_path: Path, photos: Path) -> None:
+    """Pillow's "Corrupt EXIF data" warnings went to the terminal in the middle of the progress lines;
+    they belong to the file. A process of its own, so that pytest's capture of warnings hides nothing."""
+    from desktop.catalog import Catalog
+    from tests.ingest.hostile import jpeg_truncated_exif
+
+    damaged = jpeg_truncated_exif(photos / "trip").resolve()
+    lib = tmp_path / "lib"
+
+    proc = run_process("index", str(photos), "--library", str(lib), *MODEL)
+
+    assert proc.returncode == 0, proc.stderr
+    assert "indexed 13" in proc.stdout
+    assert "EXIF" not in proc.stderr and "Warning" not in proc.stderr
+    with Catalog.open(lib / "catalog.sqlite3") as catalog:
+        row = catalog.image_by_path(damaged)
+        assert row is not None and row.state == "indexed"
+        assert row.note is not None and "Corrupt EXIF data" in row.note
+        clean = catalog.image_by_path(next(photos.resolve().rglob("img00.png")))
+        assert clean is not None and clean.note is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,47 @@ def test_prune_keeps_the_cache_under_budget(tmp_path: Path) -> None:
     assert removed >= 2
     assert cache.size_on_disk() <= total // 2
     assert cache.prune(10**9) == 0
+
+
+def _aged_thumbnails(tmp_path: Path, cache: ThumbnailCache, n: int) -> list[Path]:
+    """``n`` thumbnails, the first last used ``n`` days ago, the last one a day ago."""
+    thumbs = []
+    now = time.time()
+    for i in range(n):
+        thumb = cache.get(_photo(tmp_path / f"p{i}.png", (300, 300), colour=(i * 40, 0, 0)), 128)  # type: ignore[arg-type]
+        when = now - (n - i) * 86400
+        os.utime(thumb, (when, when))
+        thumbs.append(thumb)
+    return thumbs
+
+
+def test_prune_keeps_the_most_recently_used_that_fit(tmp_path: Path) -> None:
+    cache = ThumbnailCache(tmp_path / "thumbs")
+    thumbs = _aged_thumbnails(tmp_path, cache, 6)
+    newest_three = sum(t.stat().st_size for t in thumbs[3:])
+
+    removed = cache.prune(newest_three)
+
+    assert removed == 3
+    assert [t.exists() for t in thumbs] == [False, False, False, True, True, True]
+    assert cache.size_on_disk() == newest_three
+
+
+def test_a_thumbnail_shown_again_counts_as_recently_used(tmp_path: Path) -> None:
+    cache = ThumbnailCache(tmp_path / "thumbs")
+    thumbs = _aged_thumbnails(tmp_path, cache, 3)
+    assert cache.get(tmp_path / "p0.png", 128) == thumbs[0]  # the oldest, shown in the grid today
+
+    cache.prune(thumbs[0].stat().st_size + thumbs[2].stat().st_size)
+
+    assert [t.exists() for t in thumbs] == [True, False, True]
+
+
+def test_prune_stops_when_cancelled(tmp_path: Path) -> None:
+    cache = ThumbnailCache(tmp_path / "thumbs")
+    thumbs = _aged_thumbnails(tmp_path, cache, 3)
+    cancel = threading.Event()
+    cancel.set()
+
+    assert cache.prune(0, cancel) == 0
+    assert all(t.exists() for t in thumbs)

@@ -105,7 +105,7 @@ def cmd_train_combiner(args: argparse.Namespace) -> int:
         return _train_text_only(args)
     args.refs = args.refs or IMAGE_REFS
     args.epochs = args.epochs or IMAGE_EPOCHS
-    from desktop.compose.train import DEFAULT_LR, train_combiner
+    from desktop.compose.train import DEFAULT_LR, CombinerConfig, train_combiner
     from desktop.compose.weights import save_combiner
 
     with open_library(args) as lib:
@@ -130,22 +130,25 @@ def cmd_train_combiner(args: argparse.Namespace) -> int:
                 print(f"epoch {epoch}: {shown}", file=sys.stderr)
 
         t1 = time.time()
-        comb, history = train_combiner(
-            ref,
-            mod,
-            tgt,
-            val=val,
+        config = CombinerConfig(
             epochs=args.epochs,
             batch_size=args.batch_size,
             lr=lr,
             proj_dim=proj,
             hidden_dim=hidden,
             seed=args.seed,
+            group_size=group,
+            reference_negatives=True,
+        )
+        comb, history = train_combiner(
+            ref,
+            mod,
+            tgt,
+            config,
+            val=val,
             device=encoder.device if encoder.device in ("cuda", "mps") else "cpu",
             progress=progress,
             checkpoint_path=out.with_suffix(".ckpt"),
-            group_size=group,
-            reference_negatives=True,
         )
         card = {
             "backbone": lib.model_name,

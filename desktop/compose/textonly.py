@@ -287,7 +287,7 @@ def _write_cache(path: Path, model: str, feats: dict[str, np.ndarray]) -> None:
 
 @dataclass(frozen=True)
 class TextOnlyConfig:
-    epochs: int = 30  # shapes-tiny, coral: R@1 0.823 at 12 epochs, 0.888 at 20, 0.905 at 30
+    epochs: int = 30  # Recall@1 still rises from 20 to 30 epochs (benchmarks/README.md, textonly_combiner.py)
     batch_size: int = 512
     lr: float = 1e-3
     proj_dim: int | None = None  # Combiner projection; default 2 x feature dim
@@ -314,7 +314,7 @@ def train_text_only(
     ``work_dir`` holds the caption cache and the training checkpoint: a later call with the same inputs
     resumes there. ``val`` (held-out caption triplets, same bridge) is scored after every epoch.
     """
-    from desktop.compose.train import train_combiner
+    from desktop.compose.train import CombinerConfig, train_combiner
 
     cfg = config or TextOnlyConfig()
     if len(triplets) < 2:
@@ -343,24 +343,27 @@ def train_text_only(
 
     dim = ref.shape[1]
     t1 = time.perf_counter()
-    combiner, history = train_combiner(
-        ref,
-        mod,
-        tgt,
-        val=val_arrays,
+    training = CombinerConfig(
         epochs=cfg.epochs,
         batch_size=cfg.batch_size,
         lr=cfg.lr,
         proj_dim=cfg.proj_dim or 2 * dim,
         hidden_dim=cfg.hidden_dim or 4 * dim,
         seed=cfg.seed,
+        group_size=cfg.group_size,
+        reference_negatives=cfg.reference_negatives,
+        keep_best=cfg.keep_best,
+    )
+    combiner, history = train_combiner(
+        ref,
+        mod,
+        tgt,
+        training,
+        val=val_arrays,
         device=_train_device(encoder),
         progress=on_step,
         checkpoint_path=_checkpoint(work, bridge, cfg, len(triplets)) if work else None,
         cancel=cancel,
-        keep_best=cfg.keep_best,
-        group_size=cfg.group_size,
-        reference_negatives=cfg.reference_negatives,
     )
     card = {
         "backbone": encoder.name,

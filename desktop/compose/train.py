@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from desktop.models.encoder import normalize
 
 __all__ = [
     "DEFAULT_LR",
+    "CombinerConfig",
     "TrainingCancelled",
     "encode_triplets",
     "evaluate_triplet_features",
@@ -62,68 +64,78 @@ class TrainingCancelled(ReframeError):
         self.epochs_done = epochs_done
 
 
+@dataclass(frozen=True)
+class CombinerConfig:
+    """How a Combiner is trained. A checkpoint resumes only under the same settings, ``epochs`` and
+    ``keep_best`` aside (more epochs continue a run)."""
+
+    epochs: int = 30
+    batch_size: int = 512
+    lr: float = DEFAULT_LR
+    weight_decay: float = 0.0
+    proj_dim: int | None = None  # the paper's 4 × the feature dimension when None
+    hidden_dim: int | None = None  # the paper's 8 × the feature dimension when None
+    temperature: float = DEFAULT_TEMPERATURE
+    seed: int = 0
+    #: > 1 keeps runs of that many consecutive triplets together in a batch (e.g. several edits of one
+    #: reference: hard negatives).
+    group_size: int = 1
+    #: Also score each query against the batch's reference images, as negatives: an edit must move the
+    #: query away from the picture it started from.
+    reference_negatives: bool = False
+    #: Return the epoch with the best mean of validation Recall@1/5/10 rather than the last.
+    keep_best: bool = True
+
+
 def train_combiner(
     ref_feats: np.ndarray,
     mod_feats: np.ndarray,
     tgt_feats: np.ndarray,
+    config: CombinerConfig | None = None,
     *,
     val: Triplets | None = None,
-    epochs: int = 30,
-    batch_size: int = 512,
-    lr: float = DEFAULT_LR,
-    weight_decay: float = 0.0,
-    proj_dim: int | None = None,
-    hidden_dim: int | None = None,
-    temperature: float = DEFAULT_TEMPERATURE,
-    seed: int = 0,
     device: str | torch.device = "cpu",
     progress: ProgressFn | None = None,
     checkpoint_path: str | os.PathLike[str] | None = None,
     cancel: CancelFlag | None = None,
-    keep_best: bool = True,
-    group_size: int = 1,
-    reference_negatives: bool = False,
 ) -> tuple[Combiner, list[dict[str, Any]]]:
     """Train a Combiner on (N, d) raw reference-image, modification-text and target-image features.
 
-    ``proj_dim``/``hidden_dim`` default to the paper's 4d and 8d. ``val`` = (ref, mod, tgt) features is
-    evaluated after every epoch (Recall@K against the distinct validation targets); with ``keep_best`` the
-    returned Combiner is the epoch with the best mean of Recall@1/5/10, otherwise the last.
+    ``val`` = (ref, mod, tgt) features is evaluated after every epoch (Recall@K against the distinct
+    validation targets); ``config.keep_best`` picks the epoch returned by it.
     ``progress(epoch, step, loss, metrics)`` is called after every step with ``metrics=None`` and after
     every epoch with the mean loss and validation metrics. ``cancel`` (an Event or a callable) is checked
-    between steps and raises :class:`TrainingCancelled`. ``group_size`` > 1 keeps runs of that many
-    consecutive triplets together in a batch (e.g. several edits of one reference: hard negatives).
-    ``reference_negatives`` also scores each query against the batch's reference images, as negatives:
-    an edit must move the query away from the picture it started from.
+    between steps and raises :class:`TrainingCancelled`.
 
     Returns the Combiner (eval mode, on ``device``) and one history entry per epoch.
     """
+    cfg = config or CombinerConfig()
     ref, mod, tgt = _check_triplets(ref_feats, mod_feats, tgt_feats, "training")
     if val is not None:
         val = _check_triplets(*val, "validation")
         if val[0].shape[1] != ref.shape[1]:
             raise UsageError("validation features have another dimension than the training features")
-    if epochs < 1 or batch_size < 2:
-        raise UsageError(f"need epochs >= 1 and batch_size >= 2, got {epochs} and {batch_size}")
+    if cfg.epochs < 1 or cfg.batch_size < 2:
+        raise UsageError(f"need epochs >= 1 and batch_size >= 2, got {cfg.epochs} and {cfg.batch_size}")
     n, dim = ref.shape
-    sizes = {"dim": dim, "proj_dim": proj_dim or 4 * dim, "hidden_dim": hidden_dim or 8 * dim}
+    sizes = {"dim": dim, "proj_dim": cfg.proj_dim or 4 * dim, "hidden_dim": cfg.hidden_dim or 8 * dim}
     dev = torch.device(device)
     fingerprint = {
         **sizes,
         "n": n,
         "data": _digest(ref, mod, tgt),
-        "seed": seed,
-        "lr": lr,
-        "weight_decay": weight_decay,
-        "batch_size": batch_size,
-        "temperature": temperature,
-        "group_size": group_size,
-        "reference_negatives": reference_negatives,
+        "seed": cfg.seed,
+        "lr": cfg.lr,
+        "weight_decay": cfg.weight_decay,
+        "batch_size": cfg.batch_size,
+        "temperature": cfg.temperature,
+        "group_size": cfg.group_size,
+        "reference_negatives": cfg.reference_negatives,
     }
 
-    with _seeded(seed, 0, dev):
+    with _seeded(cfg.seed, 0, dev):
         combiner = Combiner(**sizes).to(dev)
-    optimizer = torch.optim.AdamW(combiner.parameters(), lr=lr, weight_decay=weight_decay)
+    optimizer = torch.optim.AdamW(combiner.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     history: list[dict[str, Any]] = []
     best: dict[str, Any] | None = None
     start_epoch = 0
@@ -135,49 +147,21 @@ def train_combiner(
         history, best, start_epoch = list(state["history"]), state["best"], int(state["epoch"])
 
     r, m, t = (torch.from_numpy(a).to(dev) for a in (ref, mod, tgt))
-    t = F.normalize(t, dim=-1)
-    r_norm = F.normalize(r, dim=-1)
-    target_id = torch.from_numpy(_row_ids(tgt)).to(dev)
-    labels = torch.arange(batch_size, device=dev)
+    batches = _Batches(
+        r, m, F.normalize(t, dim=-1), F.normalize(r, dim=-1), torch.from_numpy(_row_ids(tgt)).to(dev), cfg
+    )
     is_cancelled = _cancel_check(cancel)
 
-    for epoch in range(start_epoch + 1, epochs + 1):
+    for epoch in range(start_epoch + 1, cfg.epochs + 1):
         began = time.perf_counter()
         combiner.train()
-        loss_sum, steps = torch.zeros((), device=dev), 0
-        with _seeded(seed, epoch, dev):
-            g = max(1, group_size)
-            groups = torch.randperm(-(-n // g), device="cpu")
-            order = (groups[:, None] * g + torch.arange(g)).reshape(-1)
-            order = order[order < n].to(dev)
-            for step, lo in enumerate(range(0, n, batch_size), start=1):
-                if is_cancelled():
-                    raise TrainingCancelled(epoch - 1)
-                idx = order[lo : lo + batch_size]
-                if len(idx) < 2:  # a lone query has no negatives: nothing to learn
-                    continue
-                query = combiner.combine(r[idx], m[idx])
-                logits = temperature * query @ t[idx].T
-                # The same target image twice in a batch is not a negative of itself: leave it out.
-                same = target_id[idx][:, None] == target_id[idx][None, :]
-                same.fill_diagonal_(False)
-                logits = logits.masked_fill(same, float("-inf"))
-                if reference_negatives:
-                    logits = torch.cat([logits, temperature * query @ r_norm[idx].T], dim=1)
-                loss = F.cross_entropy(logits, labels[: len(idx)])
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                loss_sum += loss.detach()
-                steps += 1
-                if progress is not None:  # reading the loss waits for the device: only when asked
-                    progress(epoch, step, float(loss.detach()), None)
-
+        with _seeded(cfg.seed, epoch, dev):
+            loss_sum, steps = batches.train_epoch(combiner, optimizer, epoch, progress, is_cancelled)
         entry: dict[str, Any] = {"epoch": epoch, "loss": float(loss_sum) / steps if steps else math.nan}
         if val is not None:
             entry["val"] = evaluate_triplet_features(*val, combiner=combiner)
             score = _selection_score(entry["val"])
-            if keep_best and (best is None or score > best["score"]):
+            if cfg.keep_best and (best is None or score > best["score"]):
                 best = {"score": score, "epoch": epoch, "model": _cpu_state(combiner)}
         entry["seconds"] = round(time.perf_counter() - began, 3)
         history.append(entry)
@@ -186,9 +170,63 @@ def train_combiner(
         if progress is not None:
             progress(epoch, steps, entry["loss"], {"loss": entry["loss"], **entry.get("val", {})})
 
-    if keep_best and best is not None:
+    if cfg.keep_best and best is not None:
         combiner.load_state_dict(best["model"])
     return combiner.eval(), history
+
+
+@dataclass
+class _Batches:
+    """The training triplets on the device, and one epoch of steps over them."""
+
+    ref: torch.Tensor
+    mod: torch.Tensor
+    tgt_norm: torch.Tensor
+    ref_norm: torch.Tensor
+    target_id: torch.Tensor  # equal ids: the same target image
+    cfg: CombinerConfig
+
+    def train_epoch(
+        self,
+        combiner: Combiner,
+        optimizer: torch.optim.Optimizer,
+        epoch: int,
+        progress: ProgressFn | None,
+        is_cancelled: Callable[[], bool],
+    ) -> tuple[torch.Tensor, int]:
+        """The summed loss (left on the device) and the number of steps. Draws from the random state the
+        caller seeded for this epoch: the shuffle first, then dropout."""
+        cfg, dev = self.cfg, self.ref.device
+        n = len(self.ref)
+        labels = torch.arange(cfg.batch_size, device=dev)
+        loss_sum, steps = torch.zeros((), device=dev), 0
+        g = max(1, cfg.group_size)
+        groups = torch.randperm(-(-n // g), device="cpu")
+        order = (groups[:, None] * g + torch.arange(g)).reshape(-1)
+        order = order[order < n].to(dev)
+        for step, lo in enumerate(range(0, n, cfg.batch_size), start=1):
+            if is_cancelled():
+                raise TrainingCancelled(epoch - 1)
+            idx = order[lo : lo + cfg.batch_size]
+            if len(idx) < 2:  # a lone query has no negatives: nothing to learn
+                continue
+            query = combiner.combine(self.ref[idx], self.mod[idx])
+            logits = cfg.temperature * query @ self.tgt_norm[idx].T
+            # The same target image twice in a batch is not a negative of itself: leave it out.
+            same = self.target_id[idx][:, None] == self.target_id[idx][None, :]
+            same.fill_diagonal_(False)
+            logits = logits.masked_fill(same, float("-inf"))
+            if cfg.reference_negatives:
+                logits = torch.cat([logits, cfg.temperature * query @ self.ref_norm[idx].T], dim=1)
+            loss = F.cross_entropy(logits, labels[: len(idx)])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            loss_sum += loss.detach()
+            steps += 1
+            if progress is not None:  # reading the loss waits for the device: only when asked
+                progress(epoch, step, float(loss.detach()), None)
+        return loss_sum, steps
 
 
 def evaluate_triplet_features(

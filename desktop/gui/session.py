@@ -6,7 +6,8 @@ Three lanes keep the main thread free (see :mod:`desktop.gui.worker`):
 - ``index`` (one thread, :class:`~desktop.gui.indexer.IndexScheduler`): indexing and every write;
 - ``search`` (one thread): loading the model, then queries. Only the latest query runs next: typing fast
   queues at most one search behind the one running, and results of a superseded query are dropped;
-- ``io`` (one thread): reads for the library panel and setting up folder watches;
+- ``io`` (one thread): reads for the library panel, setting up folder watches, and keeping the thumbnail
+  cache within its size (at start and after each indexing run);
 - ``train`` (one thread, :class:`~desktop.gui.combiner_training.CombinerTraining`): training a Combiner
   for a backbone that has none, when the user asks.
 """
@@ -31,13 +32,15 @@ from desktop.gui.indexer import IndexScheduler
 from desktop.gui.worker import Context, Lane, Op
 from desktop.ingest.watch import FolderWatcher
 from desktop.library import IndexSummary, Library, RootStatus, SearchResult
-from desktop.thumbs import ThumbnailCache
+from desktop.thumbs import DEFAULT_MAX_BYTES, ThumbnailCache
 
 _log = log.get("gui.session")
 
 LOADING, READY, UNAVAILABLE = "loading", "ready", "unavailable"
 DEFAULT_RESULTS = 500
 SETTING_THUMB = "gui.thumbnail_size"
+SETTING_THUMB_CACHE = "gui.thumbnail_cache_mb"
+DEFAULT_THUMB_CACHE_MB = DEFAULT_MAX_BYTES >> 20
 SETTING_RESULTS = "gui.results"
 SETTING_DEVICE = "gui.device"
 SETTING_BACKEND = "gui.backend"
@@ -50,13 +53,12 @@ def _load_quietly(lib: Library) -> object:
     """Load the model with the garbage collector held off, then freeze what loading made.
 
     On the torch backend, importing torch and open_clip makes millions of objects, and a full collection
-    that starts on the loading thread walks them all while holding the GIL: the window froze for
-    100-250 ms at a time. Held off, no collection starts; frozen (``gc.freeze``), those long-lived objects
-    are left out of every later collection, so the full collections that come during indexing stay short
-    too. (Preloading torch's shared libraries is the loader's business, and it does so only for torch.)
-    ONNX Runtime's import makes far fewer objects: shapes-tiny's longest window gap while loading was
-    70-95 ms with this, 73-235 ms without (benchmarks/ui_freeze.py, three runs each, a busy 2-core box),
-    so it is kept for both backends.
+    that starts on the loading thread walks them all while holding the GIL, and the window cannot paint
+    meanwhile. Held off, no collection starts; frozen (``gc.freeze``), those long-lived objects are left
+    out of every later collection, so the full collections that come during indexing stay short too.
+    (Preloading torch's shared libraries is the loader's business, and it does so only for torch.) ONNX
+    Runtime's import makes far fewer objects, but the window's longest gap while it loads is still shorter
+    with this (benchmarks/README.md, ``ui_freeze.py``), so it is kept for both backends.
     """
     gc.disable()
     try:
@@ -153,6 +155,8 @@ class Session(QObject):
         self._searching: Op[Any] | None = None
         self._reading = False
         self._read_again = False
+        self._pruning = False
+        self._prune_again: int | None = None  # MB, for a run asked for while one was under way
         self._closed = False
         self._watcher = FolderWatcher(self._watchBatch.emit, quiet=watch_quiet) if watch else None
         self._watchBatch.connect(self._on_watch_batch)
@@ -198,6 +202,7 @@ class Session(QObject):
         """Load the model behind the window, read the roots, index what changed, watch the folders."""
         self._load_model()
         self.refresh_roots()
+        self.prune_thumbnails()
         self.indexer.request()
 
     def shutdown(self, timeout_ms: int = 15000) -> None:
@@ -457,6 +462,42 @@ class Session(QObject):
         op.finished.connect(finished)
         op.run_in(self.io_lane)
 
+    @property
+    def thumbnail_cache_mb(self) -> int:
+        return max(1, self._int_setting(SETTING_THUMB_CACHE, DEFAULT_THUMB_CACHE_MB))
+
+    def prune_thumbnails(self, max_mb: int | None = None) -> None:
+        """Bring the thumbnail cache within ``max_mb`` (default: the setting) on the io lane.
+
+        Asked again while one runs, another runs after it (its scan must see what was made meanwhile),
+        and requests that pile up meanwhile make one run, with the latest size.
+        """
+        if self._closed:
+            return
+        limit_mb = max_mb or self.thumbnail_cache_mb
+        if self._pruning:
+            self._prune_again = limit_mb
+            return
+        self._pruning = True
+        cache, limit = self.thumbs, limit_mb << 20
+
+        def prune(ctx: Context) -> int:
+            return cache.prune(limit, ctx.cancel)
+
+        def done(removed: int) -> None:
+            if removed:
+                _log.info("thumbnail cache: removed the %d least recently used to stay within %d MB", removed, limit_mb)
+
+        def finished() -> None:
+            self._pruning = False
+            again, self._prune_again = self._prune_again, None
+            if again is not None:
+                self.prune_thumbnails(again)
+
+        op = Op(prune, success=done, failure=self._quiet_failure, name="prune thumbnails")
+        op.finished.connect(finished)
+        op.run_in(self.io_lane)
+
     def _sync_watches(self, folders: list[str]) -> None:
         watcher = self._watcher
         if watcher is None or set(folders) == set(self.watch_modes):
@@ -521,6 +562,7 @@ class Session(QObject):
 
     def _on_index_finished(self, summary: IndexSummary) -> None:
         self.refresh_roots()
+        self.prune_thumbnails()
         if summary.indexed or summary.moved or summary.deleted or summary.duplicates:
             self.contentChanged.emit()
 

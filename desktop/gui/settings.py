@@ -1,4 +1,5 @@
-"""Settings: the model, the device, backend and precision, thumbnail size, how many results, folders to leave out.
+"""Settings: the model, the device, backend and precision, thumbnail size and cache, how many results, folders to
+leave out.
 
 Values live in the library (its settings table), so they travel with it. The dialog only collects them;
 the window applies them through the session.
@@ -45,6 +46,7 @@ class Settings:
     backend: str = ""  # "" = automatic, "onnx", "torch"
     precision: str = "fp32"  # "int8" only with the "onnx" backend
     thumbnail_size: int = 160
+    thumbnail_cache_mb: int = 1024  # the thumbnails kept on disk, least recently used dropped first
     results: int = 500
     excluded: list[str] = field(default_factory=list)
 
@@ -85,6 +87,16 @@ class SettingsDialog(QDialog):
         self.thumbs.setSingleStep(32)
         self.thumbs.setSuffix(" px")
         self.thumbs.setValue(current.thumbnail_size)
+        self.thumb_cache = QSpinBox()
+        self.thumb_cache.setObjectName("thumbnail-cache")
+        self.thumb_cache.setRange(64, 1 << 20)
+        self.thumb_cache.setSingleStep(256)
+        self.thumb_cache.setSuffix(" MB")
+        self.thumb_cache.setToolTip(
+            "Disk space for thumbnails. Past it, the ones shown least recently are deleted (they are made again"
+            " when needed); your photos are never touched."
+        )
+        self.thumb_cache.setValue(current.thumbnail_cache_mb)
         self.results = QSpinBox()
         self.results.setRange(20, 10000)
         self.results.setSingleStep(100)
@@ -111,6 +123,7 @@ class SettingsDialog(QDialog):
         form.addRow("Backend:", self.backend)
         form.addRow("Precision:", self.precision)
         form.addRow("Thumbnail size:", self.thumbs)
+        form.addRow("Thumbnail cache:", self.thumb_cache)
         form.addRow("Results per search:", self.results)
         form.addRow("Excluded folders:", ex_row)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -129,6 +142,7 @@ class SettingsDialog(QDialog):
             backend=self.backend.currentData(),
             precision=self.precision.currentData(),
             thumbnail_size=self.thumbs.value(),
+            thumbnail_cache_mb=self.thumb_cache.value(),
             results=self.results.value(),
             excluded=[self.excluded.item(i).text() for i in range(self.excluded.count())],
         )

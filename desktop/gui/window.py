@@ -25,6 +25,7 @@ from desktop.gui.search_bar import SearchBar
 from desktop.gui.session import (
     SETTING_RESULTS,
     SETTING_THUMB,
+    SETTING_THUMB_CACHE,
     UNAVAILABLE,
     Inference,
     Query,
@@ -285,6 +286,7 @@ class MainWindow(QMainWindow):
             backend=self.session.inference.backend or "",
             precision=self.session.inference.precision or "fp32",
             thumbnail_size=self.results.thumbnail_size,
+            thumbnail_cache_mb=self.session.thumbnail_cache_mb,
             results=self.session.result_count,
             excluded=lib.excluded() if lib else [],
         )
@@ -301,6 +303,9 @@ class MainWindow(QMainWindow):
         if after.thumbnail_size != before.thumbnail_size:
             s.set_setting(SETTING_THUMB, str(after.thumbnail_size))
             self.grid.set_thumbnail_size(after.thumbnail_size)
+        if after.thumbnail_cache_mb != before.thumbnail_cache_mb:
+            s.set_setting(SETTING_THUMB_CACHE, str(after.thumbnail_cache_mb))
+            s.prune_thumbnails(after.thumbnail_cache_mb)
         if after.results != before.results:
             s.set_setting(SETTING_RESULTS, str(after.results))
             s.result_count = after.results

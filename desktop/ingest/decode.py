@@ -11,17 +11,23 @@ full and are then box-reduced so that memory held per picture stays small.
 Safety: the format is taken from the content and limited to the formats below; images over
 ``MAX_PIXELS`` are refused from their header, before any pixel is decoded; truncated files are
 failures (``ImageFile.LOAD_TRUNCATED_IMAGES`` is left off); the file is closed on every path.
+
+What Pillow only warns about (corrupt EXIF, a malformed MPO header) does not lose the picture: it comes
+back in ``Decoded.note``, and nothing is printed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import stat
+import threading
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO, cast
+from typing import BinaryIO, TextIO, cast
 
 from PIL import Image, ImageFile, UnidentifiedImageError
 
@@ -63,6 +69,7 @@ class Decoded:
     height: int
     taken_at: str | None  # EXIF capture time as "YYYY-MM-DDTHH:MM:SS" (local camera time)
     format: str  # JPEG, PNG, WEBP, GIF, BMP, TIFF, HEIF or AVIF
+    note: str | None = None  # what Pillow warned about while reading it ("Corrupt EXIF data ..."), if anything
 
 
 def decode_image(path: str | os.PathLike[str], *, target_size: int | None = None) -> Decoded:
@@ -73,7 +80,10 @@ def decode_image(path: str | os.PathLike[str], *, target_size: int | None = None
     the original.
     """
     try:
-        return _decode(os.fspath(path), target_size)
+        with _warnings_noted() as noted:
+            decoded = _decode(os.fspath(path), target_size)
+        decoded.note = _note(noted)
+        return decoded
     except ImageError:
         raise
     except MemoryError:
@@ -95,6 +105,80 @@ def supported_formats() -> tuple[str, ...]:
         pillow_heif.register_heif_opener(thumbnails=True, depth_images=False, aux_images=False)
     Image.init()
     return tuple(f for f in _WANTED_FORMATS if f in Image.OPEN)
+
+
+# Pillow reports damage it can read past (corrupt EXIF, a malformed MPO header) with ``warnings.warn``,
+# which prints to stderr. Decoding runs on several worker threads at once, and ``warnings.catch_warnings``
+# swaps process-wide state (``showwarning``, the filters) on enter and puts it back on exit, so two threads
+# inside it would record each other's warnings and restore each other's state. Instead one
+# ``showwarning``, installed once, hands a warning to the list of the thread that raised it when that
+# thread is decoding, and passes every other warning on unchanged. Pillow's warnings are also set to
+# "always": under Python's default of once per message and line, a second file with the same damage
+# would never reach ``showwarning`` and would get no note.
+_noting = threading.local()
+_install_lock = threading.Lock()
+_passed_on = warnings.showwarning
+_PIL_MODULES = r"PIL\."  # where Pillow's warnings come from (``warnings.warn`` from its own modules)
+_NOTE_CHARS = 500
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    noted: list[str] | None = getattr(_noting, "messages", None)
+    if noted is None:
+        _passed_on(message, category, filename, lineno, file, line)
+    else:
+        noted.append(" ".join(str(message).split()))
+
+
+def _install_warning_hook() -> None:
+    """Put the hook and the filter (back) in place; cheap when they are there.
+
+    Checked on every decode rather than once at import: code that enters ``warnings.catch_warnings``
+    (pytest does around every test) restores the state it found when it leaves.
+    """
+    global _passed_on
+    if warnings.showwarning is _show_warning and _has_filter():
+        return
+    with _install_lock:
+        if warnings.showwarning is not _show_warning:
+            _passed_on = warnings.showwarning
+            warnings.showwarning = _show_warning
+        if not _has_filter():
+            # In front, so that a global "error" filter (``-W error``) does not turn damage that Pillow
+            # reads past into a failed file.
+            warnings.filterwarnings("always", category=UserWarning, module=_PIL_MODULES)
+
+
+def _has_filter() -> bool:
+    return any(
+        action == "always" and category is UserWarning and module is not None and module.pattern == _PIL_MODULES
+        for action, _message, category, module, _line in warnings.filters
+    )
+
+
+@contextlib.contextmanager
+def _warnings_noted() -> Iterator[list[str]]:
+    _install_warning_hook()
+    noted: list[str] = []
+    outer = getattr(_noting, "messages", None)
+    _noting.messages = noted
+    try:
+        yield noted
+    finally:
+        _noting.messages = outer
+
+
+def _note(noted: list[str]) -> str | None:
+    """The distinct warnings, in order, in one line of bounded length."""
+    text = "; ".join(dict.fromkeys(noted))
+    return text[: _NOTE_CHARS - 1] + "…" if len(text) > _NOTE_CHARS else text or None
 
 
 def _decode(path: str, target_size: int | None) -> Decoded:

@@ -38,6 +38,7 @@ class Prepared:
     taken_at: str | None = None
     error: str | None = None
     kind: str | None = None
+    note: str | None = None  # read, but with a warning (corrupt EXIF): kept in the catalog's note
 
 
 @dataclass
@@ -53,7 +54,13 @@ def _prepare(item: ToEncode, encoder: Encoder) -> Prepared:
         pixels = encoder.preprocess(decoded.image)
         decoded.image.close()
         return Prepared(
-            item, pixels, decoded.width, decoded.height, decoded.taken_at, kind=kind_from_format(decoded.format)
+            item,
+            pixels,
+            decoded.width,
+            decoded.height,
+            decoded.taken_at,
+            kind=kind_from_format(decoded.format),
+            note=decoded.note,
         )
     except ImageError as exc:
         return Prepared(item, error=exc.message)
@@ -118,6 +125,7 @@ def encode_items(
                         p.taken_at,
                         INDEXED,
                         kind=p.kind,
+                        note=p.note,
                     )
                 )
             if vecs is not None:
@@ -134,6 +142,8 @@ def encode_items(
     for prepared in prepared_stream(items, encoder, workers=workers, readahead=readahead):
         if prepared.error is not None:
             logger.info("skipping %s: %s", prepared.item.entry.path, prepared.error)
+        elif prepared.note is not None:
+            logger.info("indexed %s despite: %s", prepared.item.entry.path, prepared.note)
         batch.append(prepared)
         if len(batch) >= batch_size:
             flush()

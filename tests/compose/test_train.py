@@ -11,7 +11,7 @@ import torch
 
 from desktop.compose.combiner import Combiner, compose_query, sum_query
 from desktop.compose.metrics import recall_at_k
-from desktop.compose.train import TrainingCancelled, evaluate_triplet_features, train_combiner
+from desktop.compose.train import CombinerConfig, TrainingCancelled, evaluate_triplet_features, train_combiner
 from desktop.errors import UsageError
 from desktop.models.encoder import normalize
 
@@ -52,7 +52,9 @@ def _assert_same_weights(a: Combiner, b: Combiner) -> None:
 
 def test_combiner_learns_what_the_sum_cannot(world: tuple[Split, Split]) -> None:
     train, test = world
-    combiner, history = train_combiner(train.ref, train.mod, train.tgt, epochs=8, batch_size=256, seed=0)
+    combiner, history = train_combiner(
+        train.ref, train.mod, train.tgt, CombinerConfig(epochs=8, batch_size=256, seed=0)
+    )
 
     combined = _held_out_recall(compose_query(combiner, test.ref, test.mod), test)
     summed = _held_out_recall(sum_query(test.ref, test.mod), test)
@@ -72,11 +74,9 @@ def test_validation_progress_and_best_epoch(world: tuple[Split, Split]) -> None:
         train.ref[:512],
         train.mod[:512],
         train.tgt[:512],
+        CombinerConfig(epochs=3, seed=1, **SMALL),
         val=val,
-        epochs=3,
-        seed=1,
         progress=lambda *a: calls.append(a),
-        **SMALL,
     )
     epoch_ends = [c for c in calls if c[3] is not None]
     assert [c[0] for c in epoch_ends] == [1, 2, 3]
@@ -100,21 +100,21 @@ def test_same_seed_same_weights_and_caller_rng_untouched(world: tuple[Split, Spl
     args = (train.ref[:256], train.mod[:256], train.tgt[:256])
     torch.manual_seed(123)
     before = torch.get_rng_state()
-    a, _ = train_combiner(*args, epochs=2, seed=5, **SMALL)
+    a, _ = train_combiner(*args, CombinerConfig(epochs=2, seed=5, **SMALL))
     assert torch.equal(torch.get_rng_state(), before)
-    b, _ = train_combiner(*args, epochs=2, seed=5, **SMALL)
+    b, _ = train_combiner(*args, CombinerConfig(epochs=2, seed=5, **SMALL))
     _assert_same_weights(a, b)
-    c, _ = train_combiner(*args, epochs=2, seed=6, **SMALL)
+    c, _ = train_combiner(*args, CombinerConfig(epochs=2, seed=6, **SMALL))
     assert not torch.equal(a.state_dict()["mix.3.weight"], c.state_dict()["mix.3.weight"])
 
 
 def test_resume_continues_after_the_last_finished_epoch(world: tuple[Split, Split], tmp_path: Path) -> None:
     train, _ = world
     args = (train.ref[:256], train.mod[:256], train.tgt[:256])
-    straight, straight_history = train_combiner(*args, epochs=3, seed=2, keep_best=False, **SMALL)
+    straight, straight_history = train_combiner(*args, CombinerConfig(epochs=3, seed=2, keep_best=False, **SMALL))
 
     ckpt = tmp_path / "run" / "combiner.ckpt"
-    _, first = train_combiner(*args, epochs=1, seed=2, checkpoint_path=ckpt, keep_best=False, **SMALL)
+    _, first = train_combiner(*args, CombinerConfig(epochs=1, seed=2, keep_best=False, **SMALL), checkpoint_path=ckpt)
     assert ckpt.exists() and [h["epoch"] for h in first] == [1]
 
     # Epoch 2 is interrupted half-way (as if the app were killed): the checkpoint still holds epoch 1.
@@ -128,14 +128,18 @@ def test_resume_continues_after_the_last_finished_epoch(world: tuple[Split, Spli
 
     with pytest.raises(TrainingCancelled) as info:
         train_combiner(
-            *args, epochs=3, seed=2, checkpoint_path=ckpt, progress=progress, cancel=stop, keep_best=False, **SMALL
+            *args,
+            CombinerConfig(epochs=3, seed=2, keep_best=False, **SMALL),
+            checkpoint_path=ckpt,
+            progress=progress,
+            cancel=stop,
         )
     assert info.value.epochs_done == 1
     assert steps[0] == (2, 1)  # started at epoch 2, not 1
 
     steps.clear()
     resumed, history = train_combiner(
-        *args, epochs=3, seed=2, checkpoint_path=ckpt, progress=progress, keep_best=False, **SMALL
+        *args, CombinerConfig(epochs=3, seed=2, keep_best=False, **SMALL), checkpoint_path=ckpt, progress=progress
     )
     assert steps[0] == (2, 1) and steps[-1][0] == 3
     assert [h["epoch"] for h in history] == [1, 2, 3]
@@ -145,7 +149,7 @@ def test_resume_continues_after_the_last_finished_epoch(world: tuple[Split, Spli
     # Asking for no more epochs than are done returns the saved model without training.
     steps.clear()
     again, _ = train_combiner(
-        *args, epochs=3, seed=2, checkpoint_path=ckpt, progress=progress, keep_best=False, **SMALL
+        *args, CombinerConfig(epochs=3, seed=2, keep_best=False, **SMALL), checkpoint_path=ckpt, progress=progress
     )
     assert steps == []
     _assert_same_weights(again, straight)
@@ -154,29 +158,37 @@ def test_resume_continues_after_the_last_finished_epoch(world: tuple[Split, Spli
 def test_checkpoint_from_another_run_is_refused(world: tuple[Split, Split], tmp_path: Path) -> None:
     train, _ = world
     ckpt = tmp_path / "c.ckpt"
-    train_combiner(train.ref[:128], train.mod[:128], train.tgt[:128], epochs=1, checkpoint_path=ckpt, **SMALL)
+    train_combiner(
+        train.ref[:128], train.mod[:128], train.tgt[:128], CombinerConfig(epochs=1, **SMALL), checkpoint_path=ckpt
+    )
     with pytest.raises(UsageError, match="lr"):
         train_combiner(
-            train.ref[:128], train.mod[:128], train.tgt[:128], epochs=2, lr=1e-3, checkpoint_path=ckpt, **SMALL
+            train.ref[:128],
+            train.mod[:128],
+            train.tgt[:128],
+            CombinerConfig(epochs=2, lr=1e-3, **SMALL),
+            checkpoint_path=ckpt,
         )
     ckpt.write_bytes(b"garbage")
     with pytest.raises(UsageError):
-        train_combiner(train.ref[:128], train.mod[:128], train.tgt[:128], epochs=2, checkpoint_path=ckpt, **SMALL)
+        train_combiner(
+            train.ref[:128], train.mod[:128], train.tgt[:128], CombinerConfig(epochs=2, **SMALL), checkpoint_path=ckpt
+        )
 
 
 def test_a_repeated_target_is_not_its_own_negative() -> None:
     rng = np.random.default_rng(0)
     ref, mod = rng.normal(size=(2, 32, 8)).astype(np.float32)
     same_target = np.tile(rng.normal(size=(1, 8)).astype(np.float32), (32, 1))
-    _, history = train_combiner(ref, mod, same_target, epochs=1, **SMALL)
+    _, history = train_combiner(ref, mod, same_target, CombinerConfig(epochs=1, **SMALL))
     assert history[0]["loss"] == 0.0
 
 
 def test_bad_inputs_are_usage_errors() -> None:
     x = np.zeros((4, 8), np.float32)
     with pytest.raises(UsageError):
-        train_combiner(x, x, np.zeros((3, 8), np.float32), epochs=1)
+        train_combiner(x, x, np.zeros((3, 8), np.float32), CombinerConfig(epochs=1))
     with pytest.raises(UsageError):
-        train_combiner(x, x, x, epochs=0)
+        train_combiner(x, x, x, CombinerConfig(epochs=0))
     with pytest.raises(UsageError):
-        train_combiner(x, x, x, val=(x[:, :4], x[:, :4], x[:, :4]), epochs=1)
+        train_combiner(x, x, x, CombinerConfig(epochs=1), val=(x[:, :4], x[:, :4], x[:, :4]))

@@ -7,6 +7,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
 
 import random
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from desktop.library import Library
 from desktop.paths import RESOURCES
 from desktop.shapes.render import Style, render
 from desktop.shapes.world import Obj, Scene, random_scene
+from desktop.thumbs import ThumbnailCache
+from tests.ingest.hostile import noisy_image
 
 SHAPES_WEIGHTS = RESOURCES / "models" / "shapes-tiny" / "model.safetensors"
 needs_shapes_tiny = pytest.mark.skipif(
@@ -54,6 +57,20 @@ def random_photos(folder: Path, n: int, seed: int = 1, prefix: str = "p") -> lis
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     return [save_scene(folder / f"{prefix}{i:04d}.png", random_scene(rng), seed=seed * 1000 + i) for i in range(n)]
+
+
+def shown_long_ago(cache: ThumbnailCache, folder: Path, megabytes: float) -> list[Path]:
+    """Thumbnails of photos seen in the app days ago, oldest first, at least ``megabytes`` of them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    thumbs: list[Path] = []
+    while sum(t.stat().st_size for t in thumbs) < megabytes * (1 << 20):
+        photo = folder / f"seen{len(thumbs):03d}.bmp"  # quick to write and read
+        noisy_image((512, 512), seed=len(thumbs)).save(photo)  # noise: JPEG cannot shrink it much
+        thumbs.append(cache.get(photo, 512))
+    now = time.time()
+    for age, thumb in enumerate(reversed(thumbs), start=1):
+        os.utime(thumb, (now - age * 86400, now - age * 86400))
+    return thumbs
 
 
 def single(shape: str, colour: str, background: str = "white", size: str = "large", position: str = "center") -> Scene:

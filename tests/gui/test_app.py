@@ -9,10 +9,10 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop.gui.app import make_app, parse_args
-from desktop.gui.session import SETTING_THUMB
+from desktop.gui.session import SETTING_THUMB, SETTING_THUMB_CACHE
 from desktop.gui.settings import Settings, SettingsDialog
 from desktop.gui.widgets import ElidedLabel
-from tests.gui.conftest import WindowFactory, wait_idle
+from tests.gui.conftest import WindowFactory, shown_long_ago, wait_idle
 
 
 def test_parse_args() -> None:
@@ -30,6 +30,8 @@ def test_settings_dialog_round_trip(qtbot: QtBot) -> None:
     assert dialog.value() == current
     dialog.thumbs.setValue(224)
     assert dialog.value().thumbnail_size == 224
+    dialog.thumb_cache.setValue(256)
+    assert dialog.value().thumbnail_cache_mb == 256
 
 
 def test_thumbnail_size_setting_is_applied_and_kept(qtbot: QtBot, tmp_path: Path, make_window: WindowFactory) -> None:
@@ -41,6 +43,24 @@ def test_thumbnail_size_setting_is_applied_and_kept(qtbot: QtBot, tmp_path: Path
     assert window.grid.iconSize().width() == 128
     wait_idle(qtbot, window)
     qtbot.waitUntil(lambda: window.session.setting(SETTING_THUMB) == "128", timeout=5000)
+
+
+def test_a_smaller_thumbnail_cache_is_applied_at_once_and_kept(
+    qtbot: QtBot, tmp_path: Path, make_window: WindowFactory
+) -> None:
+    window = make_window()
+    wait_idle(qtbot, window)
+    session = window.session
+    thumbs = shown_long_ago(session.thumbs, tmp_path / "seen", 2)
+    before = window.current_settings()
+    assert before.thumbnail_cache_mb == 1024  # the default
+
+    window.apply_settings(before, Settings(**{**before.__dict__, "thumbnail_cache_mb": 1}))
+    wait_idle(qtbot, window)
+
+    assert session.thumbs.size_on_disk() <= 1 << 20 and thumbs[-1].exists()
+    qtbot.waitUntil(lambda: session.setting(SETTING_THUMB_CACHE) == "1", timeout=5000)
+    assert window.current_settings().thumbnail_cache_mb == 1
 
 
 def test_long_paths_are_elided_in_the_middle(qtbot: QtBot) -> None:

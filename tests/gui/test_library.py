@@ -9,8 +9,9 @@ from pytestqt.qtbot import QtBot
 
 from desktop.gui.failures import FailuresDialog
 from desktop.gui.indexer import INDEXING, PAUSED
-from desktop.library import IndexProgress
-from tests.gui.conftest import WindowFactory, random_photos, save_scene, single, wait_idle
+from desktop.gui.session import SETTING_THUMB_CACHE
+from desktop.library import IndexProgress, IndexSummary
+from tests.gui.conftest import WindowFactory, random_photos, save_scene, shown_long_ago, single, wait_idle
 
 
 def test_first_run_shows_the_welcome_panel(qtbot: QtBot, make_window: WindowFactory) -> None:
@@ -146,3 +147,38 @@ def test_a_burst_of_new_files_is_absorbed_in_a_few_runs(
     random_photos(photos, 400, seed=9)  # a card reader emptying into the folder
     qtbot.waitUntil(lambda: window.session.library_size == 400 and not window.session.indexer.busy, timeout=60_000)
     assert len(runs) <= 8  # merged batches, not one run per file
+
+
+def test_the_thumbnail_cache_is_pruned_to_its_setting_after_indexing(
+    qtbot: QtBot, tmp_path: Path, make_window: WindowFactory
+) -> None:
+    window = make_window()
+    session = window.session
+    wait_idle(qtbot, window)
+    thumbs = shown_long_ago(session.thumbs, tmp_path / "seen", 2)
+    session.set_setting(SETTING_THUMB_CACHE, "1")
+    random_photos(tmp_path / "photos", 3)
+    runs: list[IndexSummary] = []
+    session.indexer.finished.connect(runs.append)
+
+    session.add_root(tmp_path / "photos")
+    qtbot.waitUntil(lambda: bool(runs), timeout=60_000)
+    wait_idle(qtbot, window)
+
+    assert runs[-1].indexed == 3
+    assert session.thumbs.size_on_disk() <= 1 << 20
+    assert thumbs[-1].exists() and not thumbs[0].exists()  # the least recently shown went first
+
+
+def test_the_thumbnail_cache_is_pruned_at_start(qtbot: QtBot, tmp_path: Path, make_window: WindowFactory) -> None:
+    window = make_window(start=False)
+    session = window.session
+    thumbs = shown_long_ago(session.thumbs, tmp_path / "seen", 2)
+    assert session.library is not None
+    session.library.catalog.writer().set_setting(SETTING_THUMB_CACHE, "1")
+
+    session.start()
+    wait_idle(qtbot, window)
+
+    assert session.thumbs.size_on_disk() <= 1 << 20
+    assert thumbs[-1].exists() and not thumbs[0].exists()

@@ -300,6 +300,19 @@ def jpeg_garbage_exif(folder: Path) -> Path:
     )
 
 
+def jpeg_truncated_exif(folder: Path, name: str = "truncated_exif.jpg") -> Path:
+    """An EXIF block cut short: its description's value and the next-IFD pointer lie past its end.
+
+    Pillow reads past it with "Corrupt EXIF data" warnings, which is what cameras and editors with
+    buggy writers leave in real libraries.
+    """
+    exif = Image.Exif()
+    exif[0x010E] = "a description too long to fit in its IFD entry, so it lies after the IFD"
+    exif[0x0112] = 1
+    whole = exif.tobytes()
+    return _write(folder, name, encoded(noisy_image((64, 48)), "JPEG", exif=whole[:40]))
+
+
 def jpeg_orientation(value: int, name: str) -> Builder:
     def build(folder: Path) -> Path:
         exif = Image.Exif()
@@ -320,6 +333,7 @@ SURVIVABLE: dict[str, Builder] = {
     "jpeg_huge_icc": jpeg_huge_icc,
     "jpeg_huge_exif": jpeg_huge_exif,
     "jpeg_garbage_exif": jpeg_garbage_exif,
+    "jpeg_truncated_exif": jpeg_truncated_exif,
     "jpeg_orientation_9": jpeg_orientation(9, "orient9.jpg"),
     "jpeg_orientation_0": jpeg_orientation(0, "orient0.jpg"),
     "jpeg_orientation_65535": jpeg_orientation(65535, "orient65535.jpg"),

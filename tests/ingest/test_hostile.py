@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import threading
+import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -51,6 +54,50 @@ def test_odd_but_valid_file_decodes(name: str, tmp_path: Path) -> None:
     assert result.image.mode == "RGB" and result.image.size == (64, 48)
     assert result.format == "JPEG"
     assert result.taken_at is None
+
+
+def test_corrupt_exif_becomes_the_note_of_a_picture_that_still_decodes(tmp_path: Path) -> None:
+    damaged = decode_image(hostile.jpeg_truncated_exif(tmp_path), target_size=32)
+    clean = decode_image(hostile.jpeg_orientation(1, "clean.jpg")(tmp_path), target_size=32)
+
+    assert damaged.image.size == (64, 48)
+    assert damaged.note is not None and "Corrupt EXIF data" in damaged.note
+    assert "\n" not in damaged.note
+    assert clean.note is None
+
+
+def test_each_file_gets_its_own_warnings_when_decoded_on_many_threads(tmp_path: Path) -> None:
+    """Identical damage in many files is noted every time, and never on the clean files decoded
+    beside them on other threads."""
+    damaged = [hostile.jpeg_truncated_exif(tmp_path, f"damaged{i}.jpg") for i in range(6)]
+    clean = [hostile.jpeg_orientation(1, f"clean{i}.jpg")(tmp_path) for i in range(6)]
+    paths = [p for pair in zip(damaged, clean, strict=True) for p in pair] * 4
+    start = threading.Barrier(4)
+
+    def decode(i: int) -> str | None:
+        if i < 4:
+            start.wait(timeout=30)  # the first four decode at the same moment
+        return decode_image(paths[i], target_size=32).note
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        notes = list(pool.map(decode, range(len(paths))))
+
+    for path, note in zip(paths, notes, strict=True):
+        if path in damaged:
+            assert note is not None and "Corrupt EXIF data" in note, path.name
+        else:
+            assert note is None, path.name
+
+
+def test_warnings_from_the_rest_of_the_program_are_left_alone(tmp_path: Path) -> None:
+    decode_image(hostile.jpeg_truncated_exif(tmp_path), target_size=32)  # the hook is in place
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        decode_image(hostile.jpeg_truncated_exif(tmp_path, "again.jpg"), target_size=32)
+        warnings.warn("not about a picture", UserWarning, stacklevel=1)
+
+    assert [str(w.message) for w in caught] == ["not about a picture"]
 
 
 def test_huge_exif_is_really_huge(tmp_path: Path) -> None:
