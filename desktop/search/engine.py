@@ -80,6 +80,8 @@ class Found:
     filters: Filters = field(default_factory=Filters)
     #: What the cut was based on (None when ranking everything or browsing).
     cut: str | None = None
+    #: A text was longer than the model reads and was cut (the note says which).
+    truncated: bool = False
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -93,6 +95,8 @@ class Found:
             out["filters"] = self.filters.to_json()
         if self.cut:
             out["cut"] = self.cut
+        if self.truncated:
+            out["truncated"] = True
         if self.note:
             out["note"] = self.note
         return out
@@ -123,7 +127,21 @@ def query_vector(
             parts.append(t.weight * qv.vector)
             mode, note = qv.mode, qv.note
     vec = np.sum(parts, axis=0) - sum((t.weight * normalize(raw[t]) for t in negatives), np.zeros_like(parts[0]))
-    return QueryVector(normalize(vec), mode, note), exclude
+    cut, context = _truncated(encoder, terms)
+    if cut:
+        shown = "; ".join(repr(c[:60] + ("…" if len(c) > 60 else "")) for c in cut)
+        said = f"the model reads the first {context} tokens of a text; cut: {shown}"
+        note = f"{note}; {said}" if note else said
+    return QueryVector(normalize(vec), mode, note, cut), exclude
+
+
+def _truncated(encoder: object | None, terms: tuple[Term, ...]) -> tuple[tuple[str, ...], int]:
+    """The terms the model's tokenizer cuts to its context length (CLIP reads 77 tokens, shapes-tiny 24)."""
+    tokenizer = getattr(encoder, "tokenizer", None)
+    if tokenizer is None or not terms:
+        return (), 0
+    cut = tokenizer.encode([t.text for t in terms]).truncated
+    return tuple(t.text for t, c in zip(terms, cut, strict=True) if c), tokenizer.context_length
 
 
 def run(lib: Library, req: SearchRequest) -> Found:
@@ -161,7 +179,7 @@ def search_vector(lib: Library, qv: QueryVector, req: SearchRequest, exclude: se
     hits = [FoundHit(info[i], s) for i, s in page if i in info]
     if req.all:
         matches = pool
-    return Found(hits, qv.mode, matches, qv.note, req.terms, req.filters, cut)
+    return Found(hits, qv.mode, matches, qv.note, req.terms, req.filters, cut, truncated=bool(qv.truncated))
 
 
 def _rank(

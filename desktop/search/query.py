@@ -38,6 +38,7 @@ class QueryVector:
     vector: np.ndarray  # normalised
     mode: str
     note: str | None = None
+    truncated: tuple[str, ...] = ()  # texts longer than the model reads, cut to its context
 
 
 def compose_vector(

@@ -275,3 +275,26 @@ def test_an_install_without_torch_runs_the_demo_and_says_what_needs_torch(tmp_pa
         got = _run(BLOCK_TORCH + CLI + "sys.exit(rc)\n", *argv)
         assert got.returncode == 2, (argv, got.stderr)
         assert "reframe[torch]" in got.stderr and "Traceback" not in got.stderr, argv
+
+
+@needs_shapes_tiny
+def test_a_text_longer_than_the_model_reads_is_said_to_be_cut(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from desktop.cli import main
+    from desktop.shapes.world import Obj, Scene
+    from tests.conftest import write_scene
+
+    photos = tmp_path / "photos"
+    write_scene(photos / "a.png", Scene("white", (Obj("circle", "red", "large", "center"),)), seed=3)
+    lib = ["--library", str(tmp_path / "lib"), "--model", "shapes-tiny"]
+    assert main(["index", str(photos), *lib]) == 0
+    capsys.readouterr()
+    long = "a red circle " + "on a white background " * 10  # shapes-tiny reads 24 tokens
+    assert main(["search", "--text", long, "--json", *lib]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out)["truncated"] is True
+    assert "first 24 tokens" in out.err
+    assert main(["search", "--text", "a red circle", "--json", *lib]) == 0
+    out = capsys.readouterr()
+    assert "truncated" not in json.loads(out.out) and "tokens" not in out.err
