@@ -101,29 +101,43 @@ class Run:
         return self.user_s + self.sys_s
 
 
-def run_measured(argv: Sequence[str], *, cwd: Path, env: dict[str, str], log: Path) -> tuple[Run, str]:
-    """Run ``argv`` to completion and measure it; raise with its output when it fails.
+# Runs one command and reports what it cost. It runs as a small process of its own between this one and
+# the command: a forked child starts with its parent's peak RSS (Linux copies the memory map's high-water
+# mark at fork and folds it into the child's ru_maxrss at exec), so a child forked straight from this
+# process, which holds a ViT-B-32 and its export, would report this process's peak instead of its own.
+# ``os.wait4`` gives the rusage of the child *and* of every descendant it waited for (Linux reports
+# RUSAGE_BOTH for a reaped child): CPU time and max RSS cover the whole tree, and are this command's alone -
+# unlike getrusage(RUSAGE_CHILDREN), whose max RSS is over all children so far. The clock starts just
+# before the spawn, so the launcher's own start-up is not counted.
+_LAUNCHER = """
+import json, os, subprocess, sys, time
+with open(sys.argv[1], "wb") as out:
+    t = time.perf_counter()
+    p = subprocess.Popen(sys.argv[2:], stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+    _, status, ru = os.wait4(p.pid, 0)
+    t = time.perf_counter() - t
+print(json.dumps({"wall": t, "rc": os.waitstatus_to_exitcode(status), "user": ru.ru_utime,
+                  "sys": ru.ru_stime, "maxrss_kib": ru.ru_maxrss}))
+"""
 
-    ``os.wait4`` returns the rusage of the child *and* of every descendant it waited for (Linux reports
-    RUSAGE_BOTH for a reaped child), so CPU time and the max RSS cover the whole tree, and the figures are
-    this child's alone - unlike getrusage(RUSAGE_CHILDREN), whose max RSS is over all children so far.
-    """
+
+def run_measured(argv: Sequence[str], *, cwd: Path, env: dict[str, str], log: Path) -> tuple[Run, str]:
+    """Run ``argv`` to completion (through the launcher above) and measure it; raise when it fails."""
     log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "wb") as out:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped above: keep Popen from waiting again
-    text = log.read_text(encoding="utf-8", errors="replace")
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)} (in {cwd}) exited with {proc.returncode}:\n{text[-4000:]}")
+    launcher = [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(log), *argv]
+    done = subprocess.run(launcher, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    text = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
+    if done.returncode != 0:
+        raise RuntimeError(f"launcher failed on {' '.join(argv)}:\n{done.stderr[-4000:]}")
+    m = json.loads(done.stdout.strip().splitlines()[-1])
+    if m["rc"] != 0:
+        raise RuntimeError(f"{' '.join(argv)} (in {cwd}) exited with {m['rc']}:\n{text[-4000:]}")
     load = load_average()
     run = Run(
-        wall_s=round(wall, 4),
-        user_s=round(usage.ru_utime, 4),
-        sys_s=round(usage.ru_stime, 4),
-        peak_rss_mib=round(usage.ru_maxrss / 1024, 1),  # Linux: KiB
+        wall_s=round(m["wall"], 4),
+        user_s=round(m["user"], 4),
+        sys_s=round(m["sys"], 4),
+        peak_rss_mib=round(m["maxrss_kib"] / 1024, 1),  # Linux: KiB
         load1=load[0] if load else None,
     )
     return run, text
@@ -475,13 +489,17 @@ def measure_pairs(
 
 
 def import_probe(python: str, modules: str) -> dict[str, float]:
-    """Seconds to import ``modules`` in a fresh interpreter, and that process's peak RSS afterwards."""
+    """Seconds to import ``modules`` in a fresh interpreter, and that process's peak RSS afterwards.
+
+    The peak is ``VmHWM`` (the high-water mark of the memory map made at exec), not ``ru_maxrss``, which a
+    process forked from this big one starts at this one's peak (see ``_LAUNCHER``)."""
     code = (
-        "import json, resource, time\n"
+        "import json, time\n"
         "t = time.perf_counter()\n"
         f"import {modules}\n"
         "t = time.perf_counter() - t\n"
-        "print(json.dumps({'s': t, 'rss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))\n"
+        "hwm = [ln for ln in open('/proc/self/status') if ln.startswith('VmHWM:')][0].split()[1]\n"
+        "print(json.dumps({'s': t, 'rss': int(hwm)}))\n"
     )
     proc = subprocess.run([python, "-c", code], capture_output=True, text=True, check=True)
     data = json.loads(proc.stdout.strip().splitlines()[-1])
