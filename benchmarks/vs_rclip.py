@@ -76,7 +76,7 @@ RCLIP_TOKENIZER = "tokenizer/bpe_simple_vocab_16e6.txt.gz"
 RCLIP_LEGAL_FILES = ("LICENSE", "OPENAI-CLIP-MIT.txt", "README.md", "THIRD_PARTY_NOTICES.md")
 RCLIP_DB = "db.sqlite3"
 
-SIDES = ("rclip", "torch", "onnx")
+SIDES = ("rclip", "torch", "onnx", "onnx-int8")
 QUERY = "a red car parked by the sea at sunset"
 MIB = 1024 * 1024
 
@@ -347,7 +347,15 @@ class Setup:
     weights: Path
     backend_flag: bool  # does this Reframe take --backend?
     rclip_export: Path | None = None
-    onnx_template: Path | None = None  # a library holding only what `export-onnx` wrote
+    onnx_pairs: dict[str, Path] = field(default_factory=dict)  # side -> the folder `export-onnx` wrote
+
+
+def backend_of(side: str) -> str:
+    return "onnx" if side.startswith("onnx") else side
+
+
+def precision_of(side: str) -> str:
+    return "int8" if side.endswith("-int8") else "fp32"
 
 
 def reframe_env(s: Setup) -> dict[str, str]:
@@ -370,53 +378,55 @@ def reframe_cli(s: Setup) -> list[str]:
 
 
 def model_args(s: Setup, side: str) -> list[str]:
-    argv = ["--model", MODEL_NAME, "--weights", str(s.weights)]
-    if s.backend_flag:
-        argv += ["--backend", side]
-    elif side != "torch":
-        raise SystemExit("this Reframe has no --backend: run with --sides rclip,torch")
-    return argv
+    """``--model``/``--weights``/``--backend`` for a Reframe side. The ONNX sides name the folder that
+    ``reframe export-onnx`` wrote: given the checkpoint, the onnx backend would export it again in every
+    run (a user has the exported pair - downloaded or made once - by the time they search)."""
+    if side == "torch":
+        argv = ["--model", MODEL_NAME, "--weights", str(s.weights)]
+        return [*argv, "--backend", "torch"] if s.backend_flag else argv
+    argv = ["--model", MODEL_NAME, "--weights", str(s.onnx_pairs[side]), "--backend", "onnx"]
+    return [*argv, "--precision", "int8"] if precision_of(side) == "int8" else argv
 
 
-def fresh_library(s: Setup, side: str, path: Path) -> Path:
-    """An empty library for ``side``; the onnx side starts with the exported model files in place (a user
-    who has the model but no photos indexed), so that no run pays for an export."""
+def fresh_library(path: Path) -> Path:
     shutil.rmtree(path, ignore_errors=True)
-    if side == "onnx" and s.onnx_template is not None:
-        shutil.copytree(s.onnx_template, path, copy_function=os.link)  # hard links: instant, no extra disk
-    else:
-        path.mkdir(parents=True)
+    path.mkdir(parents=True)
     return path
 
 
-def prepare_onnx(s: Setup) -> None:
-    """``reframe export-onnx`` into a template library, when this Reframe has the command."""
-    help_text = subprocess.run(
-        [*reframe_cli(s), "--help"], env=reframe_env(s), capture_output=True, text=True, check=True
+def _reframe_stamp(s: Setup, precision: str) -> str:
+    """What an export depends on: the weights, the precision and the Reframe code (its git commit and
+    whether the tree is dirty), so that a cached export is never stale."""
+    root = s.args.reframe_root
+    head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True).stdout
+    dirty = subprocess.run(
+        ["git", "-C", str(root), "status", "--porcelain", "desktop"], capture_output=True, text=True
     ).stdout
-    if "export-onnx" not in help_text:
-        print("  (no `reframe export-onnx`: the onnx side exports on first use, inside its first run)", flush=True)
-        return
-    template = s.scratch / "vs-rclip" / "onnx-template"
-    shutil.rmtree(template, ignore_errors=True)
-    template.mkdir(parents=True)
-    t0 = time.perf_counter()
-    subprocess.run(
-        [
-            *reframe_cli(s),
-            "export-onnx",
-            "--library",
-            str(template),
-            "--model",
-            MODEL_NAME,
-            "--weights",
-            str(s.weights),
-        ],
-        env=reframe_env(s),
-        check=True,
-    )
-    print(f"  reframe export-onnx: {time.perf_counter() - t0:.1f} s", flush=True)
-    s.onnx_template = template
+    digest = hashlib.sha256(dirty.encode()).hexdigest()[:12] if dirty.strip() else "clean"
+    return f"{file_sha256(s.weights)} {precision} {head.strip()} {digest}"
+
+
+def prepare_onnx(s: Setup, side: str) -> dict[str, Any]:
+    """``reframe export-onnx`` of the random weights into a library of its own (reused while nothing it
+    depends on changed); the side then runs that folder. Returns the export's card."""
+    precision = precision_of(side)
+    library = s.scratch / "vs-rclip" / f"onnx-{precision}-export"
+    stamp_file = library / "bench-stamp.txt"
+    stamp = _reframe_stamp(s, precision)
+    if not (stamp_file.is_file() and stamp_file.read_text(encoding="utf-8") == stamp):
+        fresh_library(library)
+        t0 = time.perf_counter()
+        print(f"reframe export-onnx ({precision}) into {library} ...", flush=True)
+        argv = [*reframe_cli(s), "export-onnx", "--library", str(library), "--model", MODEL_NAME]
+        argv += ["--weights", str(s.weights), "--precision", precision]
+        subprocess.run(argv, env=reframe_env(s), check=True)
+        print(f"  done in {time.perf_counter() - t0:.1f} s", flush=True)
+        stamp_file.write_text(stamp, encoding="utf-8")
+    cards = sorted((library / "models").rglob("card.json"))
+    if len(cards) != 1:
+        raise SystemExit(f"expected one exported pair (card.json) under {library / 'models'}, found {cards}")
+    s.onnx_pairs[side] = cards[0].parent
+    return json.loads(cards[0].read_text(encoding="utf-8"))
 
 
 def index_command(s: Setup, side: str, folder: Path, where: Path) -> tuple[list[str], Path, dict[str, str]]:
@@ -424,7 +434,7 @@ def index_command(s: Setup, side: str, folder: Path, where: Path) -> tuple[list[
     if side == "rclip":
         drop_rclip_db(where)
         return [str(s.args.rclip), "-f", QUERY], folder, rclip_env(where)
-    library = fresh_library(s, side, where)
+    library = fresh_library(where)
     return (
         [*reframe_cli(s), "index", str(folder), "--library", str(library), *model_args(s, side)],
         REPO,
@@ -562,10 +572,10 @@ def ratios(a: Sequence[float], b: Sequence[float]) -> dict[str, Any]:
 
 
 def ratio_pairs(sides: Sequence[str]) -> list[tuple[str, str]]:
-    """(numerator, denominator) sides: every Reframe side over rclip, and onnx over torch."""
+    """(numerator, denominator) sides: every Reframe side over rclip, and every ONNX side over torch."""
     pairs = [(s, "rclip") for s in sides if s != "rclip" and "rclip" in sides]
-    if "onnx" in sides and "torch" in sides:
-        pairs.append(("onnx", "torch"))
+    if "torch" in sides:
+        pairs += [(s, "torch") for s in sides if backend_of(s) == "onnx"]
     return pairs
 
 
@@ -652,7 +662,7 @@ def main(argv: list[str] | None = None) -> int:
         weights=bench / f"vit-b-32-seed{args.seed}.pt",
         backend_flag="--backend" in help_text,
     )
-    if "onnx" in sides and not s.backend_flag:
+    if any(backend_of(x) == "onnx" for x in sides) and not s.backend_flag:
         ap.error(f"{args.reframe_root} has no `--backend`: the onnx side needs issue 15's backend")
     model = random_model(s.weights, args.seed)
     fields: dict[str, Any] = {
@@ -670,8 +680,9 @@ def main(argv: list[str] | None = None) -> int:
         fields["rclip_version"] = (version.stdout or version.stderr).strip()
         fields["rclip_image_input"] = f"{RCLIP_IMAGE_SIZE}x{RCLIP_IMAGE_SIZE}, centre {IMAGE_SIZE}x{IMAGE_SIZE} sliced"
     del model
-    if "onnx" in sides:
-        prepare_onnx(s)
+    for side in sides:
+        if backend_of(side) == "onnx":
+            fields[f"{side}_export_card"] = prepare_onnx(s, side)
 
     def where(side: str, job: str) -> Path:
         """The library (Reframe) or data folder (rclip) of ``side`` for ``job``."""
@@ -726,12 +737,13 @@ def main(argv: list[str] | None = None) -> int:
             runs, {"wall_s": lambda r: r.wall_s, "cpu_s": lambda r: r.cpu_s, "peak_rss_mib": lambda r: r.peak_rss_mib}
         )
         results["search"]["photos"] = args.search_photos
-        if "torch" in runs and "onnx" in runs:  # same answers? top-10 overlap of the two backends
+        for side in (x for x in runs if backend_of(x) == "onnx" and "torch" in runs):
+            # Same answers? The share of the torch side's top 10 that this side returns in the same repetition.
             overlap = [
                 len(set(a.top) & set(b.top)) / max(1, len(a.top))
-                for a, b in zip(runs["torch"], runs["onnx"], strict=True)
+                for a, b in zip(runs["torch"], runs[side], strict=True)
             ]
-            results["search"]["top10_overlap_onnx_torch"] = spread(overlap)
+            results["search"][f"top10_overlap_{side}_vs_torch"] = spread(overlap)
 
     for job, n, (width, height) in (
         ("index-small", args.small_photos, (500, 375)),
