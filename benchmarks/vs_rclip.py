@@ -44,14 +44,18 @@ import argparse
 import gzip
 import hashlib
 import json
+import logging
 import os
+import re
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,6 +147,29 @@ def run_measured(argv: Sequence[str], *, cwd: Path, env: dict[str, str], log: Pa
     return run, text
 
 
+def check_search(side: str, text: str, run: Run) -> None:
+    run.top = _hits(text, side)
+    run.results = len(run.top)
+    if not run.top:
+        raise RuntimeError(f"{side} printed no results:\n{text[-2000:]}")
+
+
+def check_indexed(side: str, text: str, n: int, datadir: Path | None) -> None:
+    """Every photo indexed: Reframe's summary line, or the live rows with a vector in rclip's database."""
+    if side == "rclip":
+        assert datadir is not None
+        with closing(sqlite3.connect(datadir / RCLIP_DB)) as db:
+            (done,) = db.execute("SELECT count(*) FROM images WHERE deleted IS NULL AND vector IS NOT NULL").fetchone()
+        failed = 0
+    else:
+        m = re.search(r"indexed (\d+),.*failed (\d+)", text)
+        if m is None:
+            raise RuntimeError(f"{side}: no summary line in its output:\n{text[-2000:]}")
+        done, failed = int(m[1]), int(m[2])
+    if done != n or failed:
+        raise RuntimeError(f"{side} indexed {done} of {n} photos ({failed} failed):\n{text[-2000:]}")
+
+
 def _hits(text: str, side: str) -> list[str]:
     """The result paths a search printed (rclip ``-f``: one path a line; Reframe: ``rank score path``)."""
     paths = []
@@ -174,7 +201,14 @@ def random_model(weights: Path, seed: int) -> Any:
     import torch
 
     torch.manual_seed(seed)
-    model = open_clip.create_model(ARCH, pretrained=None)
+    # open_clip warns on the root logger that the model is random, which is the point here: let through only
+    # records of this package's loggers while it builds the model.
+    quiet = logging.Filter("benchmarks")
+    logging.getLogger().addFilter(quiet)
+    try:
+        model = open_clip.create_model(ARCH, pretrained=None)
+    finally:
+        logging.getLogger().removeFilter(quiet)
     if weights.is_file():
         # Load rather than trust the seed: the file may predate a change in open_clip's init order.
         model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
@@ -477,18 +511,16 @@ def measure_pairs(
     reps: int,
     command: Callable[[str, int], tuple[list[str], Path, dict[str, str]]],
     logs: Path,
-    search: bool,
+    check: Callable[[str, str, Run], None],
 ) -> dict[str, list[Run]]:
+    """``reps`` runs of every side, alternated; ``check(side, output, run)`` vets each run (raises when the
+    command did not do the work, so a broken run is never timed as a fast one)."""
     runs: dict[str, list[Run]] = {side: [] for side in sides}
     for rep, order in enumerate(orders(sides, reps)):
         for side in order:
             argv, cwd, env = command(side, rep)
             run, text = run_measured(argv, cwd=cwd, env=env, log=logs / f"{label}-{rep}-{side}.log")
-            if search:
-                run.top = _hits(text, side)
-                run.results = len(run.top)
-                if not run.top:
-                    raise RuntimeError(f"{side} printed no results:\n{text[-2000:]}")
+            check(side, text, run)
             runs[side].append(run)
             print(
                 f"  {label} rep {rep + 1}/{reps} {side:5s}: {run.wall_s:6.2f} s wall, {run.cpu_s:6.2f} s CPU, "
@@ -592,10 +624,15 @@ def summarise(runs: dict[str, list[Run]], metrics: dict[str, Callable[[Run], flo
     return out
 
 
+def num(v: float) -> str:
+    """Three significant figures, without the exponent ``:.3g`` gives from 1000 up."""
+    return f"{v:.0f}" if abs(v) >= 100 else f"{v:.3g}"
+
+
 def fmt_spread(d: dict[str, Any], unit: str = "") -> str:
     if not d.get("n"):
         return "-"
-    return f"{d['median']:.3g}{unit} ({d['min']:.3g}-{d['max']:.3g}, n={d['n']})"
+    return f"{num(d['median'])}{unit} ({num(d['min'])}-{num(d['max'])}, n={d['n']})"
 
 
 def print_block(title: str, summary: dict[str, Any], metrics: dict[str, str]) -> None:
@@ -731,7 +768,7 @@ def main(argv: list[str] | None = None) -> int:
             args.search_reps,
             lambda side, _rep: search_command(s, side, folder, where(side, "search")),
             logs,
-            search=True,
+            check_search,
         )
         results["search"] = summarise(
             runs, {"wall_s": lambda r: r.wall_s, "cpu_s": lambda r: r.cpu_s, "peak_rss_mib": lambda r: r.peak_rss_mib}
@@ -759,7 +796,9 @@ def main(argv: list[str] | None = None) -> int:
             args.index_reps,
             lambda side, _rep, folder=folder, job=job: index_command(s, side, folder, where(side, job)),
             logs,
-            search=False,
+            lambda side, text, _run, n=n, job=job: check_indexed(
+                side, text, n, where(side, job) if side == "rclip" else None
+            ),
         )
         results[job] = summarise(
             runs,
