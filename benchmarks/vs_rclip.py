@@ -408,6 +408,8 @@ def rclip_env(datadir: Path) -> dict[str, str]:
 
 
 def reframe_cli(s: Setup) -> list[str]:
+    """``python -m desktop.cli``, run with the working directory at ``--reframe-root``: ``-m`` puts the
+    working directory ahead of PYTHONPATH, so running it from elsewhere could pick up another tree's code."""
     return [str(s.args.reframe_python), "-m", "desktop.cli"]
 
 
@@ -453,7 +455,7 @@ def prepare_onnx(s: Setup, side: str) -> dict[str, Any]:
         print(f"reframe export-onnx ({precision}) into {library} ...", flush=True)
         argv = [*reframe_cli(s), "export-onnx", "--library", str(library), "--model", MODEL_NAME]
         argv += ["--weights", str(s.weights), "--precision", precision]
-        subprocess.run(argv, env=reframe_env(s), check=True)
+        subprocess.run(argv, env=reframe_env(s), cwd=s.args.reframe_root, check=True)
         print(f"  done in {time.perf_counter() - t0:.1f} s", flush=True)
         stamp_file.write_text(stamp, encoding="utf-8")
     cards = sorted((library / "models").rglob("card.json"))
@@ -471,7 +473,7 @@ def index_command(s: Setup, side: str, folder: Path, where: Path) -> tuple[list[
     library = fresh_library(where)
     return (
         [*reframe_cli(s), "index", str(folder), "--library", str(library), *model_args(s, side)],
-        REPO,
+        s.args.reframe_root,
         reframe_env(s),
     )
 
@@ -481,7 +483,7 @@ def search_command(s: Setup, side: str, folder: Path, where: Path) -> tuple[list
     if side == "rclip":
         return [str(s.args.rclip), "-f", QUERY], folder, rclip_env(where)
     argv = [*reframe_cli(s), "search", "--text", QUERY, "--library", str(where), *model_args(s, side)]
-    return argv, REPO, reframe_env(s)
+    return argv, s.args.reframe_root, reframe_env(s)
 
 
 # -- the workloads ----------------------------------------------------------------------------------
@@ -689,6 +691,7 @@ def main(argv: list[str] | None = None) -> int:
     help_text = subprocess.run(
         [args.reframe_python, "-m", "desktop.cli", "search", "--help"],
         env={**os.environ, "PYTHONPATH": str(args.reframe_root)},
+        cwd=args.reframe_root,
         capture_output=True,
         text=True,
         check=True,
