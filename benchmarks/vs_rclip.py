@@ -525,7 +525,7 @@ def measure_pairs(
             check(side, text, run)
             runs[side].append(run)
             print(
-                f"  {label} rep {rep + 1}/{reps} {side:5s}: {run.wall_s:6.2f} s wall, {run.cpu_s:6.2f} s CPU, "
+                f"  {label} rep {rep + 1}/{reps} {side:9s}: {run.wall_s:6.2f} s wall, {run.cpu_s:6.2f} s CPU, "
                 f"{run.peak_rss_mib:6.0f} MiB peak (load {run.load1})",
                 flush=True,
             )
@@ -642,6 +642,31 @@ def print_block(title: str, summary: dict[str, Any], metrics: dict[str, str]) ->
     rows = [[side, *(fmt_spread(v[m], u) for m, u in metrics.items())] for side, v in summary["per_side"].items()]
     rows += [[pair, *(fmt_spread(v[m], "x") for m in metrics)] for pair, v in summary["ratios"].items()]
     print(table(["side / ratio", *metrics], rows))
+
+
+def targets(results: dict[str, Any], sides: Sequence[str]) -> list[dict[str, Any]]:
+    """Issue 15's targets for every ONNX side, judged on the median of the paired ratios (the range and
+    the number of pairs go with each, so a verdict on noisy pairs can be read as such)."""
+    checks: list[dict[str, Any]] = []
+
+    def add(side: str, what: str, data: dict[str, Any] | None, op: str, bound: float) -> None:
+        if not data or not data.get("n"):
+            return
+        value = data["median"]
+        met = value <= bound if op == "<=" else value >= bound
+        checks.append({"side": side, "target": f"{what} {op} {bound}", **data, "met": met})
+
+    for side in (x for x in sides if backend_of(x) == "onnx"):
+        search = results.get("search", {})
+        add(side, "search wall / rclip", search.get("ratios", {}).get(f"{side}/rclip", {}).get("wall_s"), "<=", 1.2)
+        add(side, "search wall / torch", search.get("ratios", {}).get(f"{side}/torch", {}).get("wall_s"), "<=", 0.25)
+        add(side, "search peak RSS MiB", search.get("per_side", {}).get(side, {}).get("peak_rss_mib"), "<=", 600)
+        for job in ("index-small", "index-12mp"):
+            ratio = results.get(job, {}).get("ratios", {}).get(f"{side}/rclip", {}).get("images_per_s")
+            add(side, f"{job} img/s / rclip", ratio, ">=", 1.0)
+            if precision_of(side) == "int8":
+                add(side, f"{job} img/s / rclip (stretch)", ratio, ">=", 1.3)
+    return checks
 
 
 # -- main -------------------------------------------------------------------------------------------
@@ -861,6 +886,12 @@ def main(argv: list[str] | None = None) -> int:
             )
     if "install" in results:
         print("\ninstalled size (MiB):", json.dumps(results["install"], indent=1))
+    verdicts = targets(results, sides)
+    if verdicts:
+        print("\nissue 15 targets (median of the pairs, range, pairs)")
+        rows = [[v["side"], v["target"], fmt_spread(v), "met" if v["met"] else "missed"] for v in verdicts]
+        print(table(["side", "target", "measured", ""], rows))
+    fields["targets"] = verdicts
     fields["setup_and_run_s"] = round(time.perf_counter() - t_start, 1)
     fields["logs"] = str(logs)
     fields["results"] = results
