@@ -17,7 +17,7 @@ import platform
 import time
 from pathlib import Path
 
-from desktop.compose.weights import load_combiner
+from desktop.compose.inference import load_query_combiner
 from desktop.models.loader import load_encoder
 from desktop.paths import RESOURCES, LibraryPaths
 from desktop.shapes.composed import BENCH_SEED, build_benchmark, evaluate_composed, evaluate_text
@@ -38,7 +38,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         encoder = load_encoder("shapes-tiny", LibraryPaths(Path(tmp)))
-    combiner = load_combiner(args.combiner)[0] if args.combiner.is_file() else None
+    combiner = load_query_combiner(args.combiner) if args.combiner.is_file() else None
     t0 = time.time()
     text = evaluate_text(encoder)
     composed = evaluate_composed(encoder, combiner, build_benchmark(args.queries))

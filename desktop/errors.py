@@ -37,3 +37,9 @@ class LibraryError(ReframeError):
 
 class ImageError(ReframeError):
     """One image could not be read. Indexing records the reason and goes on."""
+
+
+class MissingExtra(ReframeError):
+    """A feature needs an optional part of the installation (the ``torch`` extra) that is not installed."""
+
+    exit_code = 2

@@ -19,6 +19,7 @@ import numpy as np
 
 from desktop import log
 from desktop.catalog import INDEXED, Catalog, Root
+from desktop.compose.inference import QueryCombiner
 from desktop.errors import ImageError, UsageError
 from desktop.ingest.reconcile import reconcile_root
 from desktop.models.encoder import Encoder, normalize
@@ -86,7 +87,15 @@ class RootStatus:
 
 class Library:
     def __init__(
-        self, paths: LibraryPaths, catalog: Catalog, spec: ModelSpec, *, weights: Path | None, device: str | None
+        self,
+        paths: LibraryPaths,
+        catalog: Catalog,
+        spec: ModelSpec,
+        *,
+        weights: Path | None,
+        device: str | None,
+        backend: str | None = None,
+        precision: str | None = None,
     ) -> None:
         self.paths = paths
         self.catalog = catalog
@@ -94,9 +103,11 @@ class Library:
         self.model_name = spec.name
         self._weights = weights
         self._device_pref = device
+        self._backend_pref = backend
+        self._precision = precision
         self._encoder: Encoder | None = None
         self._index: VectorIndex | None = None
-        self._combiner: object | None = None
+        self._combiner: QueryCombiner | None = None
         self._combiner_checked = False
         self._combiner_lock = threading.Lock()  # a background training run swaps in its Combiner
         self._model_lock = threading.Lock()
@@ -113,15 +124,34 @@ class Library:
         *,
         weights: Path | None = None,
         device: str | None = None,
+        backend: str | None = None,
+        precision: str | None = None,
     ) -> Library:
+        """Open (creating if needed) the library in ``directory``.
+
+        ``backend`` (``auto``/``onnx``/``torch``) and ``precision`` (``fp32``/``int8``) are checked here, so a
+        bad choice is refused before any work; the model itself loads on first use.
+        """
+        from desktop.models.backend import check_precision, choose_backend
+
+        choose_backend(backend, device)
+        check_precision(precision)
         paths = LibraryPaths(resolve_library_dir(directory)).ensure()
         log.to_file(paths.logs)
         catalog = Catalog.open(paths.catalog)
         name = model or catalog.get_setting("model") or DEFAULT_MODEL
         spec = get_spec(name)
-        if weights is not None and not Path(weights).is_file():
+        if weights is not None and not Path(weights).exists():
             raise UsageError(f"weights file not found: {weights}")
-        return cls(paths, catalog, spec, weights=Path(weights) if weights else None, device=device)
+        return cls(
+            paths,
+            catalog,
+            spec,
+            weights=Path(weights) if weights else None,
+            device=device,
+            backend=backend,
+            precision=precision,
+        )
 
     def close(self) -> None:
         with self._index_lock:
@@ -143,7 +173,13 @@ class Library:
                 from desktop.models.loader import load_encoder
 
                 self._encoder = load_encoder(
-                    self.model_name, self.paths, weights=self._weights, device=self._device_pref, progress=progress
+                    self.model_name,
+                    self.paths,
+                    weights=self._weights,
+                    device=self._device_pref,
+                    progress=progress,
+                    backend=self._backend_pref,
+                    precision=self._precision,
                 )
                 self.catalog.writer().set_setting("model", self.model_name)
             return self._encoder
@@ -155,6 +191,23 @@ class Library:
     @property
     def device(self) -> str | None:
         return self._encoder.device if self._encoder is not None else None
+
+    @property
+    def backend(self) -> str:
+        """``onnx`` or ``torch``: what runs the model (or will, once it loads)."""
+        if self._encoder is not None:
+            return getattr(self._encoder, "backend", "n/a")
+        if self.spec.source == "test":
+            return "n/a"
+        from desktop.models.backend import choose_backend
+
+        return choose_backend(self._backend_pref, self._device_pref)
+
+    @property
+    def precision(self) -> str:
+        if self._encoder is not None:
+            return getattr(self._encoder, "precision", "fp32")
+        return self._precision or "fp32"
 
     @property
     def vector_index(self) -> VectorIndex:
@@ -179,17 +232,17 @@ class Library:
         if added or removed:
             idx.save()
 
-    def combiner(self) -> object | None:
-        """The Combiner for the active model (user-trained first, then bundled), or None."""
+    def combiner(self) -> QueryCombiner | None:
+        """The Combiner for the active model (user-trained first, then bundled), or None. Runs in numpy."""
         with self._combiner_lock:
             if not self._combiner_checked:
                 from desktop.compose.weights import default_search_dirs, find_combiner
 
                 path = find_combiner(self.model_name, default_search_dirs(self.paths.combiners))
                 if path is not None:
-                    from desktop.compose.weights import load_combiner
+                    from desktop.compose.inference import load_query_combiner
 
-                    self._combiner, _card = load_combiner(path)
+                    self._combiner = load_query_combiner(path)
                 self._combiner_checked = True
             return self._combiner
 
@@ -395,6 +448,8 @@ class Library:
             "model": self.model_name,
             "weights": weights_status(self.model_name, self.paths),
             "device": self.device,
+            "backend": self.backend,
+            "precision": self.precision,
             "roots": [
                 {"id": r.id, "path": r.path, "state": r.state, "counts": r.counts, "last_scan": r.last_scan}
                 for r in self.roots()

@@ -15,7 +15,19 @@ from collections.abc import Sequence
 from desktop import __version__
 from desktop.errors import ReframeError
 
-COMMANDS = ("index", "search", "status", "demo", "train", "train-combiner", "eval", "gui", "models", "self-test")
+COMMANDS = (
+    "index",
+    "search",
+    "status",
+    "demo",
+    "train",
+    "train-combiner",
+    "eval",
+    "export-onnx",
+    "gui",
+    "models",
+    "self-test",
+)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -23,11 +35,22 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", metavar="NAME", help="model name (see `reframe models`)")
     p.add_argument("--weights", metavar="FILE", help="use this local weights file instead of downloading")
     p.add_argument("--device", choices=("cuda", "mps", "cpu"), help="device to run the model on (default: best)")
+    p.add_argument(
+        "--backend",
+        choices=("auto", "onnx", "torch"),
+        help="what runs the model: ONNX Runtime, or torch (the torch extra); default: $REFRAME_BACKEND, else auto "
+        "(ONNX Runtime on a CPU, torch on a CUDA or Apple GPU when installed)",
+    )
+    p.add_argument(
+        "--precision",
+        choices=("fp32", "int8"),
+        help="ONNX Runtime weights: fp32 (default) or int8 (dynamic quantisation: faster, slightly less exact)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from desktop.cli import demo_cmd, index_cmd, search_cmd, selftest_cmd, train_cmd
+    from desktop.cli import demo_cmd, export_cmd, index_cmd, search_cmd, selftest_cmd, train_cmd
 
     parser = argparse.ArgumentParser(
         prog="reframe",
@@ -35,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"reframe {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (index_cmd, search_cmd, demo_cmd, train_cmd, selftest_cmd):
+    for module in (index_cmd, search_cmd, demo_cmd, train_cmd, export_cmd, selftest_cmd):
         module.register(sub, _common)
     return parser
 

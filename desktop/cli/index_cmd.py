@@ -19,6 +19,8 @@ def open_library(args: argparse.Namespace, model: str | None = None):
         model or args.model,
         weights=Path(args.weights) if getattr(args, "weights", None) else None,
         device=getattr(args, "device", None),
+        backend=getattr(args, "backend", None),
+        precision=getattr(args, "precision", None),
     )
 
 
@@ -79,6 +81,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             return 0
         print(f"library  {st['library']}")
         print(f"model    {st['model']} (weights: {st['weights']})")
+        print(f"runs on  {_runs_on(st)}")
         c = st["counts"]
         print(
             f"images   {c.get('indexed', 0)} indexed, {c.get('failed', 0)} failed, {c.get('offline', 0)} offline, "
@@ -95,6 +98,18 @@ def cmd_status(args: argparse.Namespace) -> int:
         if not st["roots"]:
             print("no folders yet: reframe index FOLDER")
     return 0
+
+
+def _runs_on(st: dict) -> str:
+    if st["backend"] == "onnx":
+        return (
+            f"ONNX Runtime, {st['precision']}, CPU"
+            if st["device"] in (None, "cpu")
+            else f"ONNX Runtime, {st['device']}"
+        )
+    if st["backend"] == "torch":
+        return f"torch, {st['device'] or 'best device'} ({st['precision']})"
+    return st["backend"]
 
 
 def cmd_models(args: argparse.Namespace) -> int:

@@ -64,6 +64,9 @@ def register(sub: argparse._SubParsersAction, common: Callable[[argparse.Argumen
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from desktop.models.backend import require_torch
+
+    require_torch("reframe train")
     from desktop.paths import LibraryPaths, resolve_library_dir
     from desktop.shapes.train_clip import TrainConfig, train
 
@@ -79,7 +82,11 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     card = train(out, cfg, progress=progress)
     bar.close()
-    print(f"wrote {out} (loss {card['final_loss']:.3f}, {card['train_seconds']:.0f} s training)")
+    from desktop.models.loader import export_folder_model
+
+    pair = export_folder_model("shapes-tiny", out)
+    loss, seconds = card["final_loss"], card["train_seconds"]
+    print(f"wrote {out} (loss {loss:.3f}, {seconds:.0f} s training; ONNX in {pair.folder.name})")
     return 0
 
 
@@ -90,6 +97,9 @@ def _combiner_out(args: argparse.Namespace, lib) -> Path:
 
 
 def cmd_train_combiner(args: argparse.Namespace) -> int:
+    from desktop.models.backend import require_torch
+
+    require_torch("Training a Combiner")
     if args.text_only:
         return _train_text_only(args)
     args.refs = args.refs or IMAGE_REFS

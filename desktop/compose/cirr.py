@@ -22,8 +22,8 @@ from typing import Any, Literal
 import numpy as np
 from PIL import Image
 
-from desktop.compose.combiner import Combiner, compose_query, sum_query
 from desktop.compose.features import encode_image_keys, encode_text_list
+from desktop.compose.inference import QueryCombiner, compose_query, sum_query
 from desktop.compose.metrics import recall_at_k, recall_subset_at_k
 from desktop.errors import ImageError, UsageError
 from desktop.models.encoder import Encoder, normalize
@@ -83,7 +83,7 @@ def load_cirr(
 
 def evaluate_cirr(
     encoder: Encoder,
-    combiner: Combiner | None,
+    combiner: QueryCombiner | None,
     compose: Literal["combiner", "sum"],
     cirr_set: CirrSet,
     *,

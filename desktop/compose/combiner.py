@@ -6,6 +6,9 @@ residual ``v`` in feature space, the other a mixing weight ``lam`` in (0, 1). Th
 ``normalize(v + lam * text + (1 - lam) * image)``.
 
 ``sum_query`` is the training-free baseline: the sum of the normalised image and text vectors.
+
+This module is for training (it needs torch); queries run the same network in numpy
+(:mod:`desktop.compose.inference`).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from desktop.models.encoder import normalize
+from desktop.compose.inference import NumpyCombiner, sum_query
 
 DROPOUT = 0.5
 
@@ -67,6 +70,12 @@ class Combiner(nn.Module):
         return torch.cat([self.text_proj(text_feats), self.image_proj(image_feats)], dim=-1)
 
 
+def as_query_combiner(combiner: Combiner) -> NumpyCombiner:
+    """The module's current weights as a numpy :class:`~desktop.compose.inference.QueryCombiner` (eval mode)."""
+    state = {k: v.detach().float().cpu().numpy() for k, v in combiner.state_dict().items()}
+    return NumpyCombiner(state)
+
+
 def compose_query(combiner: Combiner, img_vec: np.ndarray, txt_vec: np.ndarray) -> np.ndarray:
     """Numpy in, numpy out: (d,) or (n, d) raw features -> unit query vector(s) of the same shape.
 
@@ -88,6 +97,4 @@ def compose_query(combiner: Combiner, img_vec: np.ndarray, txt_vec: np.ndarray) 
     return out[0] if single else out
 
 
-def sum_query(img: np.ndarray, txt: np.ndarray) -> np.ndarray:
-    """The baseline composed query: ``normalize(normalize(img) + normalize(txt))``, (d,) or (n, d)."""
-    return normalize(normalize(img) + normalize(txt))
+__all__ = ["Combiner", "as_query_combiner", "compose_query", "sum_query"]

@@ -1,6 +1,8 @@
 """Combiner weights on disk: ``<name>.safetensors`` plus a JSON card ``<name>.json`` beside it.
 
-safetensors holds only tensors and string metadata, so loading a file cannot run code. The metadata
+safetensors holds only tensors and string metadata, so loading a file cannot run code. Reading a file
+(:func:`read_combiner_file`, what searches use) needs numpy only; saving and :func:`load_combiner` (a
+torch module, for training) need torch. The metadata
 records the Combiner's sizes, enough to rebuild it; the card says where the weights came from (backbone,
 recipe, data, metrics) for people and for the app's about box.
 
@@ -16,15 +18,18 @@ import tempfile
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
+import numpy as np
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import load_file, save_file
 
-from desktop.compose.combiner import Combiner
 from desktop.errors import ModelUnavailable
 from desktop.paths import RESOURCES, safe_name
+
+if TYPE_CHECKING:
+    import torch
+
+    from desktop.compose.combiner import Combiner
 
 FORMAT = "reframe-combiner"
 FORMAT_VERSION = "1"
@@ -43,6 +48,9 @@ def save_combiner(
     ``card`` should name the backbone (``"backbone"``), the recipe, the data seed and metrics; ``sizes``
     and ``created`` are filled in. ``half`` stores float16 (half the size; loads back as float32).
     """
+    import torch
+    from safetensors.torch import save_file
+
     path = Path(path)
     if path.suffix != ".safetensors":
         path = path.with_name(path.name + ".safetensors")
@@ -64,23 +72,26 @@ def save_combiner(
     return path
 
 
-def load_combiner(
-    path: str | os.PathLike[str], *, device: str | torch.device = "cpu"
-) -> tuple[Combiner, dict[str, Any]]:
-    """Rebuild a Combiner (eval mode, float32) and read its card ({} if the card is missing)."""
+def read_combiner_file(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The float32 tensors of a Combiner file and its card ({} if the card is missing); no torch."""
     path = Path(path)
     try:
-        with safe_open(str(path), framework="pt") as f:
+        with safe_open(str(path), framework="numpy") as f:
             metadata = f.metadata() or {}
-        if metadata.get("format") != FORMAT:
-            raise ValueError("not a Reframe Combiner file")
+            if metadata.get("format") != FORMAT:
+                raise ValueError("not a Reframe Combiner file")
+            tensors = {k: f.get_tensor(k).astype(np.float32) for k in f.keys()}  # noqa: SIM118 (not a dict)
         sizes = {k: int(metadata[k]) for k in ("dim", "proj_dim", "hidden_dim")}
-        tensors = load_file(str(path))
-        combiner = Combiner(**sizes)
-        combiner.load_state_dict({k: v.float() for k, v in tensors.items()})
+        want = {
+            "text_proj.0.weight": (sizes["proj_dim"], sizes["dim"]),
+            "residual.3.weight": (sizes["dim"], sizes["hidden_dim"]),
+        }
+        for name, shape in want.items():
+            if tensors[name].shape != shape:
+                raise ValueError(f"{name} is {tensors[name].shape}, the metadata says {shape}")
     except FileNotFoundError as e:
         raise ModelUnavailable(f"Combiner weights not found: {path}") from e
-    except (OSError, ValueError, KeyError, RuntimeError, SafetensorError) as e:
+    except (OSError, ValueError, KeyError, SafetensorError) as e:
         raise ModelUnavailable(
             f"Combiner weights in {path} cannot be read: {e}",
             hint="Delete the file to fall back to the sum of image and text, or retrain the Combiner.",
@@ -92,6 +103,25 @@ def load_combiner(
             card = json.loads(cp.read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
             raise ModelUnavailable(f"The card {cp} of Combiner weights cannot be read: {e}") from e
+    return tensors, card
+
+
+def load_combiner(
+    path: str | os.PathLike[str], *, device: str | torch.device = "cpu"
+) -> tuple[Combiner, dict[str, Any]]:
+    """Rebuild the torch Combiner (eval mode, float32) and read its card; for training and tests."""
+    import torch
+
+    from desktop.compose.combiner import Combiner
+
+    tensors, card = read_combiner_file(Path(path))
+    dim, proj = tensors["text_proj.0.weight"].shape[1], tensors["text_proj.0.weight"].shape[0]
+    hidden = tensors["residual.0.weight"].shape[0]
+    combiner = Combiner(dim=dim, proj_dim=proj, hidden_dim=hidden)
+    try:
+        combiner.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items()})
+    except RuntimeError as e:
+        raise ModelUnavailable(f"Combiner weights in {path} do not fit a Combiner: {e}") from e
     combiner.to(device).eval()
     return combiner, card
 

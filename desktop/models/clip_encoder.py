@@ -12,25 +12,27 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from desktop.models.tokenizer import ClipTokenizer
 from desktop.models.transform import Preprocess
 
 if TYPE_CHECKING:
     import torch
-
-Tokenizer = Callable[[list[str]], "torch.Tensor"]
 
 
 class OpenClipEncoder:
     """Runs ``model.encode_image`` / ``model.encode_text`` under ``torch.inference_mode``.
 
     On CUDA the forward pass runs under float16 autocast. ``model`` and :meth:`tokenize` are public so that
-    training code can reuse the loaded model.
+    training and export code can reuse the loaded model. Token ids come from the same torch-free
+    :class:`~desktop.models.tokenizer.ClipTokenizer` the ONNX backend uses.
     """
+
+    backend = "torch"
 
     def __init__(
         self,
         model: torch.nn.Module,
-        tokenizer: Tokenizer,
+        tokenizer: ClipTokenizer,
         *,
         name: str,
         dim: int,
@@ -45,13 +47,24 @@ class OpenClipEncoder:
         self.preprocess = preprocess
         self.batch_size = batch_size
         self._tokenizer = tokenizer
+        self.precision = "fp16-autocast" if device.startswith("cuda") else "fp32"
+
+    @property
+    def context_length(self) -> int:
+        return self._tokenizer.context_length
+
+    @property
+    def tokenizer(self) -> ClipTokenizer:
+        return self._tokenizer
 
     def __repr__(self) -> str:
         return f"OpenClipEncoder({self.name!r}, dim={self.dim}, device={self.device!r})"
 
     def tokenize(self, texts: Sequence[str]) -> torch.Tensor:
         """Token ids (n, context_length) on the CPU."""
-        return self._tokenizer(list(texts))
+        import torch
+
+        return torch.from_numpy(self._tokenizer(list(texts)))
 
     def encode_images(self, batch: np.ndarray) -> np.ndarray:
         arr = np.asarray(batch, dtype=np.float32)
@@ -73,7 +86,7 @@ class OpenClipEncoder:
     # ~3x faster on CPU (tests/models/test_clip_encoder.py checks they match).
 
     @property
-    def _trimmable(self) -> bool:
+    def text_trimmable(self) -> bool:
         m = self.model
         return (
             getattr(m, "text_pool_type", None) == "argmax"
@@ -83,7 +96,7 @@ class OpenClipEncoder:
 
     def _trim(self, tokens: torch.Tensor) -> torch.Tensor:
         """Token ids without the columns that are padding (id 0) in every row."""
-        if not self._trimmable:
+        if not self.text_trimmable:
             return tokens
         used = (tokens != 0).any(dim=0).nonzero()
         length = int(used[-1]) + 1 if len(used) else 1
@@ -94,7 +107,7 @@ class OpenClipEncoder:
 
         m = self.model
         n = text.shape[1]
-        if n == m.positional_embedding.shape[0] or not self._trimmable:
+        if n == m.positional_embedding.shape[0] or not self.text_trimmable:
             return m.encode_text(text)
         from open_clip.transformer import text_global_pool
 

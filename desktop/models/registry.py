@@ -13,6 +13,12 @@ pinned commit, since no commit id can be checked from here.
 built on, and an unverified hash would be worse than none. For those, :func:`desktop.models.download.fetch`
 checks that the download is complete, the loader checks that the file loads strictly into the
 architecture, and the hash seen is written next to the file (``<file>.sha256``) so it can be pinned here.
+
+ONNX files (for installs without torch) are release assets of the project: the release workflow exports
+each backbone (``reframe export-onnx``), uploads ``<safe name>-<precision>-{image.onnx,text.onnx,card.json}``
+under :data:`MODEL_ASSETS_URL` and writes their sha256 into ``resources/models/onnx-pins.json``, which
+every installer carries; :func:`onnx_pins` reads it. ``REFRAME_MODEL_ASSETS`` points elsewhere (a mirror,
+a local folder served over HTTP for tests).
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from typing import Literal
 
 from desktop.errors import UsageError
 from desktop.models.transform import OPENAI_MEAN, OPENAI_STD
-from desktop.paths import RESOURCES
+from desktop.paths import RESOURCES, safe_name
 
 Source = Literal["hub", "bundled", "test"]
 Triple = tuple[float, float, float]
@@ -36,6 +42,9 @@ BUNDLED_CONFIG = "open_clip_config.json"
 BUNDLED_WEIGHTS = "model.safetensors"
 
 _HF = "https://huggingface.co"
+MODEL_ASSETS_URL = "https://github.com/reframe-photos/reframe/releases/download/models-1"
+ENV_MODEL_ASSETS = "REFRAME_MODEL_ASSETS"
+ONNX_PINS = RESOURCES / "models" / "onnx-pins.json"
 
 
 @dataclass(frozen=True)
@@ -197,7 +206,7 @@ def unregister(name: str) -> None:
 
 def available_models(include_hidden: bool = False) -> list[ModelSpec]:
     """Registered models, the default first, then in registration order."""
-    specs = [_resolve(s) for s in _REGISTRY.values() if include_hidden or not s.hidden]
+    specs = [resolve_bundled(s) for s in _REGISTRY.values() if include_hidden or not s.hidden]
     return sorted(specs, key=lambda s: s.name != DEFAULT_MODEL)
 
 
@@ -212,7 +221,7 @@ def get_spec(name: str) -> ModelSpec:
     if spec is None:
         names = ", ".join(s.name for s in available_models())
         raise UsageError(f"Unknown model {name!r}.", hint=f"Available models: {names}.")
-    return _resolve(spec)
+    return resolve_bundled(spec)
 
 
 def read_bundled_config(bundled_dir: Path) -> dict[str, dict] | None:
@@ -227,7 +236,24 @@ def read_bundled_config(bundled_dir: Path) -> dict[str, dict] | None:
     return cfg
 
 
-def _resolve(spec: ModelSpec) -> ModelSpec:
+def onnx_asset_url(spec: ModelSpec, precision: str, file: str) -> str | None:
+    """Where the release publishes ``file`` of ``spec``'s ONNX export; None for models that ship in the app."""
+    if spec.source != "hub":
+        return None
+    base = os.environ.get(ENV_MODEL_ASSETS) or MODEL_ASSETS_URL
+    return f"{base.rstrip('/')}/{safe_name(spec.name)}-{precision}-{file}"
+
+
+def onnx_pins() -> dict[str, dict[str, str]]:
+    """``{"<model>/<precision>": {"image.onnx": sha256, "text.onnx": sha256}}`` from the release; {} if none."""
+    try:
+        data = json.loads(ONNX_PINS.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def resolve_bundled(spec: ModelSpec) -> ModelSpec:
     """For a bundled model, take dim, image size, mean and std from the config that ships with it."""
     if spec.source != "bundled" or spec.bundled_dir is None:
         return spec

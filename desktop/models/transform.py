@@ -38,22 +38,27 @@ class Preprocess:
     pad_ratio: float | None = 1.25
 
     def geometry(self, img: Image.Image) -> Image.Image:
-        """Pad, resize and centre-crop to ``size`` x ``size`` RGB (no normalisation)."""
+        """Pad, resize and centre-crop to ``size`` x ``size`` RGB (no normalisation).
+
+        The resize and crop are open_clip's eval transform to the pixel (torchvision's ``Resize`` of the
+        short side, long side truncated, bicubic; ``CenterCrop`` with its rounding), so features match
+        what the model was trained and evaluated with; tests/models/test_transform.py checks it.
+        """
         if img.mode != "RGB":
             img = img.convert("RGB")
         if self.pad_ratio is not None:
             img = target_pad(img, self.pad_ratio)
         w, h = img.size
-        scale = self.size / min(w, h)
-        nw, nh = max(self.size, round(w * scale)), max(self.size, round(h * scale))
+        long_side = int(self.size * max(w, h) / min(w, h))
+        nw, nh = (self.size, long_side) if w <= h else (long_side, self.size)
         if (nw, nh) != (w, h):
-            img = img.resize((nw, nh), Image.Resampling.BICUBIC, reducing_gap=3.0)
-        left, top = (nw - self.size) // 2, (nh - self.size) // 2
+            img = img.resize((nw, nh), Image.Resampling.BICUBIC)
+        top, left = round((nh - self.size) / 2.0), round((nw - self.size) / 2.0)  # half to even, as torchvision
         return img.crop((left, top, left + self.size, top + self.size))
 
     def normalize(self, pixels: np.ndarray) -> np.ndarray:
         """uint8 (..., size, size, 3) -> float32 (..., 3, size, size), normalised."""
-        arr = np.asarray(pixels, dtype=np.float32) * (1.0 / 255.0)
+        arr = np.asarray(pixels, dtype=np.float32) / np.float32(255.0)
         arr = (arr - np.asarray(self.mean, np.float32)) / np.asarray(self.std, np.float32)
         return np.ascontiguousarray(np.moveaxis(arr, -1, -3))
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from desktop.compose.inference import QueryCombiner
 from desktop.models.encoder import normalize
 
 COMPOSE_MODES = ("auto", "combiner", "sum")
@@ -40,17 +41,17 @@ class QueryVector:
 
 
 def compose_vector(
-    image_raw: np.ndarray, text_raw: np.ndarray, combiner: object | None, compose: str, model_name: str
+    image_raw: np.ndarray, text_raw: np.ndarray, combiner: QueryCombiner | None, compose: str, model_name: str
 ) -> QueryVector:
     """The composed query vector and how it was made."""
     if compose not in COMPOSE_MODES:
         raise ValueError(f"compose must be one of {COMPOSE_MODES}")
     if compose != "sum" and combiner is not None:
-        from desktop.compose.combiner import compose_query
+        from desktop.compose.inference import compose_query
 
-        vec = compose_query(combiner, image_raw, text_raw)  # type: ignore[arg-type]
+        vec = compose_query(combiner, image_raw, text_raw)
         return QueryVector(normalize(vec.reshape(-1)), "combiner")
-    from desktop.compose.combiner import sum_query
+    from desktop.compose.inference import sum_query
 
     note = None
     if compose != "sum":

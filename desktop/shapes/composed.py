@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from desktop.compose.inference import QueryCombiner
 from desktop.models.encoder import Encoder, normalize
 from desktop.shapes.dataset import render_set, satisfied
 from desktop.shapes.world import (
@@ -186,14 +187,14 @@ def _recalls(scores: np.ndarray, hits: np.ndarray, exclude: np.ndarray, ks: tupl
 
 def evaluate_composed(
     encoder: Encoder,
-    combiner: object | None,
+    combiner: QueryCombiner | None,
     bench: ComposedBench,
     *,
     seed: int = BENCH_SEED,
     ks: tuple[int, ...] = (1, 5, 10),
 ) -> dict:
     """Recall@K of image-only, text-only, normalised sum and (if given) Combiner queries."""
-    from desktop.compose.combiner import compose_query, sum_query
+    from desktop.compose.inference import compose_query, sum_query
 
     gal_raw = encode_scenes(encoder, bench.gallery, seed + 7)
     gal = normalize(gal_raw)
@@ -211,7 +212,7 @@ def evaluate_composed(
         "sum": sum_query(ref_raw, txt_raw),
     }
     if combiner is not None:
-        methods["combiner"] = compose_query(combiner, ref_raw, txt_raw)  # type: ignore[arg-type]
+        methods["combiner"] = compose_query(combiner, ref_raw, txt_raw)
     kinds = np.asarray([q.edit.kind for q in bench.queries])
     report: dict = {"queries": len(bench.queries), "gallery": len(bench.gallery), "methods": {}}
     for name, qv in methods.items():

@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 
 from desktop.compose.cirr import CirrSet, evaluate_cirr, load_cirr
-from desktop.compose.combiner import Combiner
+from desktop.compose.combiner import Combiner, as_query_combiner
 from desktop.errors import UsageError
 from desktop.models.transform import Preprocess
 
@@ -72,8 +72,8 @@ def test_sample_has_twelve_complete_triplets(sample: CirrSet) -> None:
 def test_evaluate_sample(sample: CirrSet, compose: str) -> None:
     encoder = PixelEncoder(dim=32)
     torch.manual_seed(0)
-    combiner = Combiner(encoder.dim, 16, 16) if compose == "combiner" else None
-    got = evaluate_cirr(encoder, combiner, compose, sample)  # type: ignore[arg-type]
+    combiner = as_query_combiner(Combiner(encoder.dim, 16, 16)) if compose == "combiner" else None
+    got = evaluate_cirr(encoder, combiner, compose, sample)
     assert set(got) >= RECALL_KEYS
     assert all(0.0 <= got[k] <= 1.0 for k in RECALL_KEYS)
     assert got["recall@50"] == 1.0  # 12 candidates once the reference is out
@@ -86,7 +86,7 @@ def test_combiner_mode_needs_a_matching_combiner(sample: CirrSet) -> None:
     with pytest.raises(UsageError):
         evaluate_cirr(PixelEncoder(dim=32), None, "combiner", sample)
     with pytest.raises(UsageError):
-        evaluate_cirr(PixelEncoder(dim=32), Combiner(16, 8, 8), "combiner", sample)
+        evaluate_cirr(PixelEncoder(dim=32), as_query_combiner(Combiner(16, 8, 8)), "combiner", sample)
 
 
 def _write_toy(root: Path) -> tuple[Path, Path, Path]:

@@ -11,7 +11,7 @@ import torch
 
 from desktop.cli import main
 from desktop.compose import textonly
-from desktop.compose.combiner import Combiner
+from desktop.compose.inference import NumpyCombiner
 from desktop.compose.phrasebook import photo_triplets
 from desktop.compose.textonly import (
     Bridge,
@@ -211,7 +211,7 @@ def test_library_gets_a_loadable_text_only_combiner(tmp_path: Path) -> None:
         assert lib.combiner() is None
         path = train_for_library(lib, bridge="noise", refs=40, config=TINY)
         assert path == lib.paths.combiners / MODEL / "combiner.safetensors"
-        assert isinstance(lib.combiner(), Combiner), "used as soon as it is written"
+        assert isinstance(lib.combiner(), NumpyCombiner), "used as soon as it is written"
         assert not (path.parent / "combiner.textonly-work").exists()
     combiner, card = load_combiner(path)
     assert combiner.sizes == {"dim": 64, "proj_dim": 16, "hidden_dim": 32}

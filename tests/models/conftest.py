@@ -35,6 +35,7 @@ class FileServer:
     cut_after: int | None = None
     requests: list[tuple[str, str | None]] = field(default_factory=list)
     base: str = ""
+    files: dict[str, bytes] = field(default_factory=dict)  # per-path payloads; other paths get ``payload``
 
     def url(self, path: str = "/file") -> str:
         return self.base + path
@@ -58,7 +59,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path.startswith("/status/"):
             self.send_error(int(self.path.rsplit("/", 1)[1]))
             return
-        data, start = state.payload, 0
+        data, start = state.files.get(self.path, state.payload), 0
         wanted = self.headers.get("Range")
         if wanted and state.honour_range:
             start = int(wanted.removeprefix("bytes=").split("-")[0])
@@ -108,6 +109,7 @@ def paths(tmp_path: Path) -> LibraryPaths:
 def _online_and_clean(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("REFRAME_OFFLINE", raising=False)
     monkeypatch.delenv("REFRAME_DEVICE", raising=False)
+    monkeypatch.delenv("REFRAME_BACKEND", raising=False)
     loader.clear_cache()
     yield
     loader.clear_cache()

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def encoder(tmp_path_factory: pytest.TempPathFactory) -> OpenClipEncoder:
-    enc = load_encoder("shapes-tiny", LibraryPaths(tmp_path_factory.mktemp("lib")), device="cpu")
+    enc = load_encoder("shapes-tiny", LibraryPaths(tmp_path_factory.mktemp("lib")), device="cpu", backend="torch")
     assert isinstance(enc, OpenClipEncoder)
     return enc
 

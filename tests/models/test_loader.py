@@ -15,6 +15,7 @@ from desktop.models.download import hash_path
 from desktop.models.encoder import Encoder
 from desktop.models.loader import load_encoder, weights_path, weights_status
 from desktop.models.registry import ModelSpec, get_spec
+from desktop.models.tokenizer import ClipTokenizer
 from desktop.paths import LibraryPaths
 
 from .conftest import TINY_CFG, FileServer
@@ -32,9 +33,15 @@ def _reference(model: Any, images: np.ndarray, texts: list[str], *, half: bool =
     if half:
         model = copy.deepcopy(model)
         model.load_state_dict({k: v.half().float() for k, v in model.state_dict().items()})
-    tokens = loader._simple_tokenizer(16)(texts)
+    tokens = torch.from_numpy(ClipTokenizer(16)(texts))
     with torch.no_grad():
         return model.encode_image(torch.from_numpy(images)).numpy(), model.encode_text(tokens).numpy()
+
+
+@pytest.fixture(autouse=True)
+def torch_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about loading checkpoints into open_clip: the torch backend (ONNX: test_onnx_backend)."""
+    monkeypatch.setenv("REFRAME_BACKEND", "torch")
 
 
 @pytest.fixture

@@ -1,0 +1,136 @@
+"""An :class:`~desktop.models.encoder.Encoder` on ONNX Runtime: no torch, one session per tower.
+
+Pixels come from the same torch-free :class:`~desktop.models.transform.Preprocess` the torch backend
+uses and tokens from :class:`~desktop.models.tokenizer.ClipTokenizer`, so both backends see identical
+inputs. ONNX Runtime releases the GIL while a session runs, which keeps the app's window responsive
+while it indexes.
+
+Execution providers: the CPU's, unless ``REFRAME_ONNX_PROVIDERS`` names others (for example
+``CUDAExecutionProvider,CPUExecutionProvider`` with the onnxruntime-gpu package); on CUDA and MPS the
+torch backend is the measured choice (see desktop/models/backend.py).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from desktop.models.onnx_files import OnnxPair
+from desktop.models.tokenizer import ClipTokenizer, shared_tokenizer
+from desktop.models.transform import Preprocess
+
+if TYPE_CHECKING:
+    import onnxruntime
+
+ENV_PROVIDERS = "REFRAME_ONNX_PROVIDERS"
+ENV_THREADS = "REFRAME_THREADS"
+
+
+def cpu_threads() -> int:
+    """Threads for one session: ``REFRAME_THREADS``, else the CPUs this process may use."""
+    env = os.environ.get(ENV_THREADS, "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def providers() -> list[str]:
+    import onnxruntime as ort
+
+    wanted = [p.strip() for p in os.environ.get(ENV_PROVIDERS, "").split(",") if p.strip()]
+    available = set(ort.get_available_providers())
+    chosen = [p for p in wanted if p in available]
+    return chosen or ["CPUExecutionProvider"]
+
+
+def new_session(path: Path, *, threads: int | None = None) -> onnxruntime.InferenceSession:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = threads or cpu_threads()
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3  # errors only: its warnings about unused initialisers mean nothing to a user
+    return ort.InferenceSession(str(path), sess_options=options, providers=providers())
+
+
+class OnnxEncoder:
+    """Runs an exported pair (see :mod:`desktop.models.onnx_export`)."""
+
+    backend = "onnx"
+    device = "cpu"
+
+    def __init__(
+        self,
+        pair: OnnxPair,
+        *,
+        name: str,
+        dim: int,
+        preprocess: Preprocess,
+        batch_size: int = 32,
+        tokenizer: ClipTokenizer | None = None,
+    ) -> None:
+        self.pair = pair
+        self.name = name
+        self.dim = dim
+        self.preprocess = preprocess
+        self.batch_size = batch_size
+        self.precision = pair.precision
+        self.tokenizer = tokenizer or shared_tokenizer(pair.context_length)
+        self._sessions: dict[Path, tuple[onnxruntime.InferenceSession, str]] = {}
+        self._lock = threading.Lock()
+        used = providers()[0]
+        if used != "CPUExecutionProvider":
+            self.device = used.removesuffix("ExecutionProvider").lower()
+
+    def _session(self, path: Path) -> tuple[onnxruntime.InferenceSession, str]:
+        """The session for one tower, made on first use: a text search never pays for the image tower."""
+        with self._lock:
+            found = self._sessions.get(path)
+            if found is None:
+                session = new_session(path)
+                found = self._sessions[path] = (session, session.get_inputs()[0].name)
+            return found
+
+    def __repr__(self) -> str:
+        return f"OnnxEncoder({self.name!r}, dim={self.dim}, precision={self.precision!r})"
+
+    def encode_images(self, batch: np.ndarray) -> np.ndarray:
+        arr = np.ascontiguousarray(batch, dtype=np.float32)
+        s = self.preprocess.size
+        if arr.ndim != 4 or arr.shape[1:] != (3, s, s):
+            raise ValueError(f"{self.name} expects images of shape (n, 3, {s}, {s}), got {arr.shape}")
+        session, name = self._session(self.pair.image)
+        out = [session.run(None, {name: arr[i : i + self.batch_size]})[0] for i in range(0, len(arr), self.batch_size)]
+        return _stack(out, self.dim)
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        session, name = self._session(self.pair.text)
+        out = []
+        for i in range(0, len(texts), self.batch_size):
+            ids = self.tokenizer(texts[i : i + self.batch_size])
+            if self.pair.text_trim:
+                ids = ids[:, : _used_length(ids)]
+            out.append(session.run(None, {name: ids})[0])
+        return _stack(out, self.dim)
+
+
+def _used_length(ids: np.ndarray) -> int:
+    """Columns up to the last that is not padding (id 0) in some row; at least 1."""
+    used = np.flatnonzero(ids.any(axis=0))
+    return int(used[-1]) + 1 if len(used) else 1
+
+
+def _stack(parts: list[np.ndarray], dim: int) -> np.ndarray:
+    if not parts:
+        return np.zeros((0, dim), np.float32)
+    return np.concatenate(parts).astype(np.float32, copy=False)
