@@ -431,12 +431,15 @@ def fresh_library(path: Path) -> Path:
 
 
 def _reframe_stamp(s: Setup, precision: str) -> str:
-    """What an export depends on: the weights, the precision and the Reframe code (its git commit and
-    whether the tree is dirty), so that a cached export is never stale."""
+    """What an export depends on: the weights, the precision and the Reframe code (the last commit to
+    ``desktop/`` and its uncommitted changes), so that a cached export is never stale."""
     root = s.args.reframe_root
-    head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True).stdout
+    # The last commit that touched desktop/ (not HEAD: a commit elsewhere must not force a new export).
+    head = subprocess.run(
+        ["git", "-C", str(root), "log", "-1", "--format=%H", "--", "desktop"], capture_output=True, text=True
+    ).stdout
     dirty = subprocess.run(
-        ["git", "-C", str(root), "status", "--porcelain", "desktop"], capture_output=True, text=True
+        ["git", "-C", str(root), "diff", "HEAD", "--", "desktop"], capture_output=True, text=True
     ).stdout
     digest = hashlib.sha256(dirty.encode()).hexdigest()[:12] if dirty.strip() else "clean"
     return f"{file_sha256(s.weights)} {precision} {head.strip()} {digest}"
