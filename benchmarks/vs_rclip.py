@@ -2,7 +2,7 @@
 
 Every side runs as a user runs it - a fresh process per command - on the same folders, with the same
 architecture: a random-init open_clip ViT-B-32 (pretrained weights cannot be downloaded here; a random
-model does the same arithmetic). The sides (``--sides``, default ``rclip,torch``):
+model does the same arithmetic). The sides (``--sides``, default all four):
 
 * ``rclip`` - rclip 4.x (Python >= 3.12, ONNX Runtime, no torch) from its own virtual environment
   (``--rclip``). It is fed the same weights: this script exports the image and text towers with
@@ -10,7 +10,8 @@ model does the same arithmetic). The sides (``--sides``, default ``rclip,torch``
   rclip's model check expects, with open_clip's BPE vocabulary and placeholder legal files. rclip always
   feeds 256x256 images, so the image export slices out the centre 224x224 first.
 * ``torch`` - ``reframe index|search ... --weights FILE`` with the torch backend.
-* ``onnx`` - the same with ``--backend onnx`` (issue 15; needs a Reframe that has it).
+* ``onnx``, ``onnx-int8`` - ``--backend onnx [--precision int8]`` on the pair ``reframe export-onnx``
+  made of the same weights in setup.
 
 Measured, with the sides alternated within every repetition (the order reverses from one repetition to
 the next, so a drift in machine load falls on every side alike):
@@ -32,7 +33,7 @@ of pairs. Generated photos, weights, ONNX files and libraries live under ``--scr
 
 Run (from the repository root, Reframe's environment; rclip in its own)::
 
-    python -m benchmarks.vs_rclip --rclip /path/to/rclip-venv/bin/rclip --sides rclip,torch,onnx
+    python -m benchmarks.vs_rclip --rclip /path/to/rclip-venv/bin/rclip
     python -m benchmarks.vs_rclip --rclip ... --quick --out /tmp/x
 
 Writes ``benchmarks/results/vs_rclip.json``.
@@ -677,7 +678,7 @@ def targets(results: dict[str, Any], sides: Sequence[str]) -> list[dict[str, Any
 
 def main(argv: list[str] | None = None) -> int:
     ap = arg_parser(__doc__)
-    ap.add_argument("--sides", default="rclip,torch", help="comma-separated, of rclip,torch,onnx")
+    ap.add_argument("--sides", default=",".join(SIDES), help=f"comma-separated, of {','.join(SIDES)} (default: all)")
     ap.add_argument("--rclip", type=Path, default=shutil.which("rclip"), help="rclip executable (its own venv)")
     ap.add_argument("--reframe-python", default=sys.executable, help="Python that runs `-m desktop.cli`")
     ap.add_argument("--reframe-root", type=Path, default=REPO, help="PYTHONPATH for Reframe (default: this tree)")
