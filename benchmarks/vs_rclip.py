@@ -16,8 +16,9 @@ model does the same arithmetic). The sides (``--sides``, default all four):
 Measured, with the sides alternated within every repetition (the order reverses from one repetition to
 the next, so a drift in machine load falls on every side alike):
 
-* ``search``: ``search --text`` from process start to printed results on a 200-photo library (indexed
-  beforehand): wall time, CPU time (user + sys) and peak RSS of the whole process tree (``os.wait4``).
+* ``search``: ``search --text`` from process start to printed results on a 200-photo library (the one
+  the last ``index-small`` runs left, or indexed beforehand): wall time, CPU time (user + sys) and peak
+  RSS of the whole process tree (``os.wait4``).
   rclip has no search-only mode: its search is ``rclip -f QUERY`` in the folder with its database
   present, which also rescans the (unchanged) folder, as every rclip search does.
 * ``index-small`` / ``index-12mp``: indexing 200 ~500x375 JPEGs and 48 4000x3000 JPEGs from empty
@@ -31,7 +32,8 @@ Ratios are per repetition (Reframe / rclip, onnx / torch) and reported as median
 of pairs. Generated photos, weights, ONNX files and libraries live under ``--scratch``
 (``/tmp/reframe-bench``), never in the repository. ``--quick`` is a smoke test (a few photos, one pair).
 
-Run (from the repository root, Reframe's environment; rclip in its own)::
+Run (from the repository root, in Reframe's environment with the torch extra - the setup exports with
+torch; rclip in its own)::
 
     python -m benchmarks.vs_rclip --rclip /path/to/rclip-venv/bin/rclip
     python -m benchmarks.vs_rclip --rclip ... --quick --out /tmp/x
