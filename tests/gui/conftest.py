@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.gui import messages
@@ -108,6 +109,11 @@ def make_window(qtbot: QtBot, tmp_path: Path, shown_errors: list[BaseException])
     for window in windows:
         window.shutdown()
         window.close()
+    # A dialog a test left open (the model dialog, say) is a window of its own: a modal one would take the
+    # pointer from every later test's window. Close whatever is still shown, so each test starts clean.
+    for widget in QApplication.topLevelWidgets():
+        if widget.isVisible():
+            widget.close()
 
 
 def wait_idle(qtbot: QtBot, window: MainWindow, timeout: int = 60_000) -> None:
