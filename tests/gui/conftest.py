@@ -39,6 +39,16 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("REFRAME_HOME", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _empty_clipboard() -> Iterator[None]:
+    """Leave the clipboard empty: mime data a test put there and nothing replaced is still owned by the
+    clipboard when the interpreter exits, and tearing it down after QApplication crashed the process
+    (exit status 139, after every test had passed) whenever such a test happened to run last."""
+    yield
+    if QApplication.instance() is not None:
+        QApplication.clipboard().clear()
+
+
 @pytest.fixture
 def shown_errors() -> Iterator[list[BaseException]]:
     """Every error the app showed to the user during the test."""
