@@ -84,12 +84,19 @@ class OnnxEncoder:
         self.preprocess = preprocess
         self.batch_size = batch_size
         self.precision = pair.precision
-        self.tokenizer = tokenizer or shared_tokenizer(pair.context_length)
+        self._tokenizer = tokenizer
         self._sessions: dict[Path, tuple[onnxruntime.InferenceSession, str]] = {}
         self._lock = threading.Lock()
         used = providers()[0]
         if used != "CPUExecutionProvider":
             self.device = used.removesuffix("ExecutionProvider").lower()
+
+    @property
+    def tokenizer(self) -> ClipTokenizer:
+        """Built on first use (~0.3 s): indexing photos never needs it."""
+        if self._tokenizer is None:
+            self._tokenizer = shared_tokenizer(self.pair.context_length)
+        return self._tokenizer
 
     def _session(self, path: Path) -> tuple[onnxruntime.InferenceSession, str]:
         """The session for one tower, made on first use: a text search never pays for the image tower."""
