@@ -103,22 +103,11 @@ class OpenClipEncoder:
         return tokens[:, :length]
 
     def _encode_tokens(self, text: torch.Tensor) -> torch.Tensor:
-        import torch
-
         m = self.model
         n = text.shape[1]
         if n == m.positional_embedding.shape[0] or not self.text_trimmable:
             return m.encode_text(text)
-        from open_clip.transformer import text_global_pool
-
-        cast = m.transformer.get_cast_dtype()
-        x = m.token_embedding(text).to(cast) + m.positional_embedding[:n].to(cast)
-        x = m.ln_final(m.transformer(x, attn_mask=m.attn_mask[:n, :n]))
-        x = text_global_pool(x, text, "argmax")
-        proj = m.text_projection
-        if proj is None:
-            return x
-        return proj(x) if isinstance(proj, torch.nn.Module) else x @ proj
+        return encode_trimmed_text(m, text)
 
     def _starts(self, n: int) -> range:
         return range(0, n, self.batch_size)
@@ -141,3 +130,20 @@ class OpenClipEncoder:
 
             return torch.autocast("cuda", dtype=torch.float16)
         return contextlib.nullcontext()
+
+
+def encode_trimmed_text(model: Any, tokens: torch.Tensor) -> torch.Tensor:
+    """``encode_text`` of a causal, end-of-text-pooled CLIP text tower on token rows of any length up to its
+    context: the position embeddings and the causal mask are cut to the rows' length (see above)."""
+    import torch
+    from open_clip.transformer import text_global_pool
+
+    n = tokens.shape[1]
+    cast = model.transformer.get_cast_dtype()
+    x = model.token_embedding(tokens).to(cast) + model.positional_embedding[:n].to(cast)
+    x = model.ln_final(model.transformer(x, attn_mask=model.attn_mask[:n, :n]))
+    x = text_global_pool(x, tokens, "argmax")
+    proj = model.text_projection
+    if proj is None:
+        return x
+    return proj(x) if isinstance(proj, torch.nn.Module) else x @ proj

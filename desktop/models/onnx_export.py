@@ -20,6 +20,7 @@ import logging
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,44 +48,23 @@ CHECK_TEXTS = [
 
 
 def _towers(model: Any, trim: bool) -> tuple[torch.nn.Module, torch.nn.Module]:
+    """The image tower and the text tower (trimmed or full-length) as modules with one input each."""
     import torch
-    from open_clip.transformer import text_global_pool
 
-    class ImageTower(torch.nn.Module):
-        def __init__(self) -> None:
+    from desktop.models.clip_encoder import encode_trimmed_text
+
+    class Tower(torch.nn.Module):
+        def __init__(self, forward: Callable[[Any, torch.Tensor], torch.Tensor]) -> None:
             super().__init__()
-            self.model = model
+            self.model = model  # a submodule, so the exporters see its parameters
+            self._forward = forward
 
-        def forward(self, pixels: torch.Tensor) -> torch.Tensor:
-            return self.model.encode_image(pixels)
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self._forward(self.model, x)
 
-    class TrimmedText(torch.nn.Module):
-        """encode_text for token rows of any length up to the context (see the module docstring)."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.model = model
-
-        def forward(self, tokens: torch.Tensor) -> torch.Tensor:
-            m = self.model
-            n = tokens.shape[1]
-            x = m.token_embedding(tokens) + m.positional_embedding[:n]
-            x = m.ln_final(m.transformer(x, attn_mask=m.attn_mask[:n, :n]))
-            x = text_global_pool(x, tokens, "argmax")
-            proj = m.text_projection
-            if proj is None:
-                return x
-            return proj(x) if isinstance(proj, torch.nn.Module) else x @ proj
-
-    class FullText(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.model = model
-
-        def forward(self, tokens: torch.Tensor) -> torch.Tensor:
-            return self.model.encode_text(tokens)
-
-    return ImageTower().eval(), (TrimmedText() if trim else FullText()).eval()
+    image = Tower(lambda m, pixels: m.encode_image(pixels))
+    text = Tower(encode_trimmed_text if trim else lambda m, tokens: m.encode_text(tokens))
+    return image.eval(), text.eval()
 
 
 def export_onnx(
@@ -200,7 +180,7 @@ def _export(module: torch.nn.Module, sample: torch.Tensor, path: Path, name: str
                     str(path),
                     input_names=[name],
                     output_names=["features"],
-                    dynamic_shapes={"tokens": {0: batch, 1: length}},
+                    dynamic_shapes=({0: batch, 1: length},),  # by position: the one input
                     opset_version=OPSET,
                     dynamo=True,
                     external_data=False,
