@@ -76,6 +76,16 @@ def count(catalog: Catalog, filters: Filters) -> int:
     )
 
 
+def capture_years(catalog: Catalog) -> list[tuple[int, int]]:
+    """``(year, photos)`` for each year the searchable photos were taken in, newest first (for date quick picks)."""
+    rows = catalog._query(
+        "SELECT substr(captured, 1, 4) AS year, COUNT(*) FROM images WHERE state = ? AND captured IS NOT NULL "
+        "GROUP BY year ORDER BY year DESC",
+        [INDEXED],
+    )
+    return [(int(y), int(n)) for y, n in rows if y and str(y).isdigit()]
+
+
 def browse(catalog: Catalog, filters: Filters, limit: int, offset: int = 0) -> list[PhotoFacts]:
     """Searchable photos passing ``filters``, newest capture first (ties: newest id first)."""
     where, params = filters.sql()

@@ -1,7 +1,8 @@
 """The library panel: watched folders with their counts and state, indexing progress, pause and resume.
 
 Folders are added with the button or by dropping a folder on the panel; a folder's failures open from its
-"N failed" link.
+"N failed" link. Clicking a folder narrows browsing and searching to it (``folderClicked``; the window makes
+it a folder filter), and the folder filtered on is marked.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -34,9 +35,16 @@ from desktop.library import IndexProgress, RootStatus
 COLOURS = {"ok": "#2e9d4f", "indexing": "#2f7fd8", "offline": "#9a9a9a", "missing": "#c8553d", "failed": "#d08a1f"}
 
 
+ROW_STYLE = (
+    '#rootRow { border-radius: 6px; border-left: 3px solid transparent; }'
+    '#rootRow[active="true"] { background: palette(alternate-base); border-left: 3px solid palette(highlight); }'
+)
+
+
 class RootRow(QFrame):
     removeRequested = Signal(int)
     failuresRequested = Signal(int)
+    clicked = Signal(str)  # the folder's path
 
     def __init__(self, root: RootStatus, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -67,6 +75,28 @@ class RootRow(QFrame):
         layout.addWidget(self.where)
         layout.addWidget(self.state)
         self.setToolTip(root.path)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setStyleSheet(ROW_STYLE)
+        self.active = False
+
+    def set_active(self, active: bool) -> None:
+        """Marked as the folder the grid is narrowed to."""
+        if active != self.active:
+            self.active = active
+            self.setProperty("active", "true" if active else "false")
+            self.style().unpolish(self)
+            self.style().polish(self)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            event.accept()  # so the release comes here
+        else:
+            super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.position().toPoint()):
+            self.clicked.emit(self.root.path)
+        super().mouseReleaseEvent(event)
 
     def update_status(
         self, root: RootStatus, *, indexing: bool, mode: str | None, progress: IndexProgress | None = None
@@ -96,19 +126,22 @@ class RootRow(QFrame):
             html += f" · {unreachable:,} unreachable (kept)"
         self.state.setText(html)
         self.kind = kind
-        tip = root.path
+        tip = f"{root.path}\nClick to show only this folder's photos (click again for all)."
         if mode == "polling":
             tip += "\nChanges are picked up by rescanning now and then (this folder cannot be watched)."
         self.setToolTip(tip)
 
 
 class LibraryPanel(QWidget):
+    folderClicked = Signal(str)  # a folder's path: narrow to it (or back to all when it is the one shown)
+
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("libraryPanel")
         self.setAcceptDrops(True)
         self.session = session
         self.rows: dict[int, RootRow] = {}
+        self.active_folders: tuple[str, ...] = ()
         self.last_percent = 0
         self._progress: IndexProgress | None = None
         self.add_button = QPushButton("Add Folder…")
@@ -174,6 +207,7 @@ class LibraryPanel(QWidget):
                 row = self.rows[root.id] = RootRow(root)
                 row.removeRequested.connect(self.confirm_remove)
                 row.failuresRequested.connect(self.show_failures)
+                row.clicked.connect(self.folderClicked.emit)
                 self.list_layout.insertWidget(self.list_layout.count() - 1, row)
                 row.show()
             busy = indexing and (running is None or root.id in running)
@@ -182,8 +216,15 @@ class LibraryPanel(QWidget):
             )
         for root_id in set(self.rows) - seen:
             self.rows.pop(root_id).deleteLater()
+        self.mark_folders(self.active_folders)
         self.empty.setVisible(not self.rows)
         self.pause_button.setEnabled(bool(self.rows) or self.session.indexer.state == PAUSED)
+
+    def mark_folders(self, folders: tuple[str, ...]) -> None:
+        """Mark the rows of the folders the grid is narrowed to."""
+        self.active_folders = tuple(folders)
+        for row in self.rows.values():
+            row.set_active(row.root.path in self.active_folders)
 
     def choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Add a folder of photos", str(Path.home()))

@@ -1,5 +1,12 @@
 """The list of search hits as a Qt item model.
 
+The rows are one page of the results at first; when the grid nears the end and there are more (browsing a
+large library, or a search with more matches than a page), ``canFetchMore`` says so and ``fetchMore`` asks
+for the next page through ``moreWanted``; the window answers with :meth:`ResultsModel.append_hits`. The
+model also says where the grid's sections start (:meth:`ResultsModel.sections`): a header per month of
+capture when browsing, and in a search the "Weaker matches" divider where the engine's cut says the matches
+end.
+
 Only rows the view paints ask for their picture (``DecorationRole``), and they get a placeholder until the
 :class:`~desktop.gui.thumbnails.ThumbnailLoader` has it, so ten thousand hits cost ten thousand small
 records and no more pictures than fit on the screen. Dragging rows out gives file URLs, which file
@@ -13,9 +20,19 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QObject, QPersistentModelIndex, Qt, QUrl
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QMimeData,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QUrl,
+    Signal,
+)
 from PySide6.QtGui import QPixmap
 
+from desktop.gui.grid_layout import Section, month_key, month_sections
 from desktop.gui.thumbnails import ThumbnailLoader, placeholder
 from desktop.search.engine import FoundHit
 
@@ -24,13 +41,34 @@ PathRole = Qt.ItemDataRole.UserRole + 2
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
+WEAKER_TITLE = "Weaker matches"
+WEAKER_DETAIL = "past where the matches end: less like what you asked for"
+NO_MATCH_DETAIL = "nothing matched closely; these are the nearest"
+
+
+def _taken(hit: object) -> str | None:
+    facts = getattr(hit, "facts", None)
+    return getattr(facts, "taken", None)
+
+
+def _key(hit: object) -> object:
+    """What makes a hit the same photo across pages (its image id, else its path)."""
+    return getattr(hit, "image_id", None) or getattr(hit, "path", None)
+
 
 class ResultsModel(QAbstractListModel):
+    moreWanted = Signal(int)  # the row the next page starts at
     def __init__(self, loader: ThumbnailLoader, size: int = 160, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._loader = loader
         self._hits: list[FoundHit] = []
         self._matches: int | None = None  # rows before the "weaker matches" divider; None: no divider
+        self._by_date = False  # month headers (browsing)
+        self._months: list[Section] = []
+        self._last_month: str | None = None
+        self._total = 0  # rows the whole list has (more than are loaded while paging)
+        self._fetching = False
+        self._seen: set[object] = set()
         self._rows: dict[str, list[int]] = {}
         self._size = size
         self._scale = 1.0  # device pixels per logical pixel: thumbnails are made sharp for the screen
@@ -40,22 +78,96 @@ class ResultsModel(QAbstractListModel):
 
     # -- content ------------------------------------------------------------------------------------
 
-    def set_hits(self, hits: Sequence[FoundHit], matches: int | None = None) -> None:
-        """Show ``hits``; for a search, ``matches`` says how many of them are matches (the rest are weaker)."""
+    def set_hits(
+        self,
+        hits: Sequence[FoundHit],
+        matches: int | None = None,
+        *,
+        by_date: bool = False,
+        total: int | None = None,
+    ) -> None:
+        """Show ``hits``; for a search, ``matches`` says how many of them are matches (the rest are weaker).
+
+        ``by_date``: the hits are newest first (browsing), shown under month headers. ``total``: how many rows
+        the whole list has, when ``hits`` is its first page (more are fetched as the grid scrolls).
+        """
         self.beginResetModel()
         self._loader.forget()
         self._hits = list(hits)
         self._matches = matches
+        self._by_date = by_date
+        self._total = max(len(self._hits), total or 0)
+        self._fetching = False
         self._rows = {}
-        for row, hit in enumerate(self._hits):
-            self._rows.setdefault(hit.path, []).append(row)
+        self._seen = set()
+        self._months, self._last_month = [], None
+        self._index(0)
         self.endResetModel()
+
+    def append_hits(self, hits: Sequence[FoundHit]) -> None:
+        """The next page came: add the hits not shown yet (a photo indexed meanwhile can shift a page)."""
+        self._fetching = False
+        fresh = [h for h in hits if _key(h) not in self._seen]
+        if not fresh:
+            self._total = len(self._hits)  # nothing new: the list ends here
+            return
+        start = len(self._hits)
+        self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)
+        self._hits.extend(fresh)
+        self._total = max(self._total, len(self._hits))
+        self._index(start)
+        self.endInsertRows()
+
+    def fetch_failed(self) -> None:
+        """The next page could not be read: stop asking (a new query starts over)."""
+        self._fetching = False
+        self._total = len(self._hits)
+
+    def _index(self, start: int) -> None:
+        new = self._hits[start:]
+        for row, hit in enumerate(new, start):
+            self._rows.setdefault(hit.path, []).append(row)
+            self._seen.add(_key(hit))
+        if self._by_date:
+            keys = [month_key(_taken(h)) for h in new]
+            self._months += month_sections(keys, start, self._last_month)
+            if keys:
+                self._last_month = keys[-1]
+
+    def sections(self) -> list[Section]:
+        """Where the grid's sections start: months when browsing; in a search, the divider at the cut."""
+        n = len(self._hits)
+        if self._by_date:
+            return list(self._months)
+        m = self._matches
+        if m is None or m >= n:
+            return [Section(0)]
+        divider = Section(m, WEAKER_TITLE, "divider", WEAKER_DETAIL if m else NO_MATCH_DETAIL)
+        return [Section(0), divider] if m > 0 else [divider]
+
+    @property
+    def total(self) -> int:
+        """How many rows the whole list has (the loaded ones and those a fetch can still bring)."""
+        return self._total
+
+    def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008 - Qt's signature
+        return not parent.isValid() and not self._fetching and len(self._hits) < self._total
+
+    def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008 - Qt's signature
+        if self.canFetchMore(parent):
+            self._fetching = True
+            self.moreWanted.emit(len(self._hits))
 
     def clear(self) -> None:
         self.set_hits([])
 
     def hit(self, row: int) -> FoundHit | None:
         return self._hits[row] if 0 <= row < len(self._hits) else None
+
+    def row_of(self, path: str) -> int:
+        """The first row showing ``path``; -1 if none does."""
+        rows = self._rows.get(path)
+        return rows[0] if rows else -1
 
     def cell(self, row: int) -> tuple[str, QPixmap] | None:
         """The caption and picture of a row, for the delegate (without a round trip through Qt)."""

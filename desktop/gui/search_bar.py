@@ -53,9 +53,11 @@ def result_line(result: Found) -> str:
         return f"{n:,} photo{'s' if n != 1 else ''}{within}, newest first"
     kind = MODE_TEXT.get(result.mode, result.mode)
     m = result.matches if result.matches is not None else len(result.hits)
+    within = " within the filters" if result.filters.active else ""
     if m == 0:
-        return f"{kind} · no close matches"
-    return f"{kind} · {m:,} match{'es' if m != 1 else ''}"
+        return f"{kind} · no close matches{within}" + (" · the nearest photos below" if result.hits else "")
+    weaker = " · weaker ones below the line" if len(result.hits) > m else ""
+    return f"{kind} · {m:,} match{'es' if m != 1 else ''}{within}{weaker}"
 
 
 class SearchBar(QWidget):

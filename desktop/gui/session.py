@@ -26,6 +26,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from desktop import log
+from desktop.catalog.queries import capture_years
 from desktop.errors import ModelUnavailable, ReframeError
 from desktop.gui.combiner_training import CombinerTraining
 from desktop.gui.indexer import IndexScheduler
@@ -119,6 +120,7 @@ class Query:
     image: str | None
     filters: Filters = field(default_factory=Filters)
     terms: tuple[Term, ...] = ()
+    rows: int = 0  # at least this many rows (a rerun keeps the pages the grid had loaded)
 
     @property
     def empty(self) -> bool:
@@ -136,6 +138,7 @@ class Session(QObject):
     searchStarted = Signal(object)  # Query
     searchDone = Signal(object, object)  # Query, Found (mode "browse" for an empty query)
     searchFailed = Signal(object, object)  # Query, exception
+    pageDone = Signal(object, object)  # Query, Found (a later page of it) or None when it could not be read
     contentChanged = Signal()  # photos were added, moved or removed: re-run the query on screen
     reopened = Signal()
     demoReady = Signal(object)  # desktop.shapes.demo.DemoLibrary
@@ -352,11 +355,12 @@ class Session(QObject):
 
     # -- search -------------------------------------------------------------------------------------
 
-    def search(self, text: str, image: str | None, filters: Filters | None = None) -> Query:
+    def search(self, text: str, image: str | None, filters: Filters | None = None, *, rows: int = 0) -> Query:
         """Search for the field's text and/or a reference photo (browse when both are empty).
 
         ``filters`` None keeps the filters in force. A field that does not parse (a malformed weight) fails
-        the query with the rule, through ``searchFailed``, without running it.
+        the query with the rule, through ``searchFailed``, without running it. ``rows``: return at least
+        this many (more than a page: what paging had loaded).
         """
         self._seq += 1
         if filters is not None:
@@ -370,7 +374,7 @@ class Session(QObject):
             self._latest, self._pending = query, None
             self.searchFailed.emit(query, exc)
             return query
-        query = Query(self._seq, text, image, self.filters, terms)
+        query = Query(self._seq, text, image, self.filters, terms, rows)
         self._latest = query
         self._pending = query
         self._pump_search()
@@ -382,9 +386,31 @@ class Session(QObject):
         self.search(latest.text if latest else "", latest.image if latest else None, filters)
 
     def rerun(self) -> None:
-        """Search (or browse) again for what is on screen (the library changed)."""
+        """Search (or browse) again for what is on screen (the library changed), as far as it was paged."""
         latest = self._latest
-        self.search(latest.text if latest else "", latest.image if latest else None)
+        self.search(latest.text if latest else "", latest.image if latest else None, rows=self.live_results)
+
+    def fetch_more(self, offset: int) -> None:
+        """The page of what is on screen that starts at row ``offset`` (the grid scrolled near its end);
+        ``pageDone`` brings it, or None if it could not be read. Dropped if another query came meanwhile."""
+        query, lib = self._latest, self.library
+        if self._closed or lib is None or query is None:
+            return
+        k = self.result_count
+
+        def done(result: Found) -> None:
+            if not self._closed and query is self._latest:
+                self.live_results = offset + len(result.hits)
+                self.pageDone.emit(query, result)
+
+        def failed(exc: BaseException) -> None:
+            if not self._closed and query is self._latest:
+                _log.info("reading more results failed: %s", exc)
+                self.pageDone.emit(query, None)
+
+        Op(lambda ctx: lib.find(query.request(k, offset)), success=done, failure=failed, name="page").run_in(
+            self.search_lane
+        )
 
     @property
     def latest_query(self) -> Query | None:
@@ -399,7 +425,7 @@ class Session(QObject):
         if self._closed or lib is None or self._searching is not None or self._pending is None:
             return
         query, self._pending = self._pending, None
-        k = self.result_count
+        k = max(self.result_count, query.rows)
 
         def work(ctx: Context) -> Found:
             return lib.find(query.request(k))
@@ -545,6 +571,15 @@ class Session(QObject):
             return dict(watcher.set_roots(folders))
 
         Op(watch, success=done, name="watch folders").run_in(self.io_lane)
+
+    def read_years(self, done: Callable[[list[tuple[int, int]]], None]) -> None:
+        """``(year, photos)`` for the years the library's photos were taken in, read on the io lane."""
+        lib = self.library
+        if self._closed or lib is None:
+            return
+        Op(lambda ctx: capture_years(lib.catalog), success=done, failure=self._quiet_failure, name="years").run_in(
+            self.io_lane
+        )
 
     @property
     def library_size(self) -> int:

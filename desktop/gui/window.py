@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget, QVBoxLayou
 
 from desktop.errors import ModelUnavailable, ReframeError
 from desktop.gui.combiner_training import FAILED
+from desktop.gui.filter_bar import FilterBar
 from desktop.gui.grid import ResultsView
 from desktop.gui.indexer import INDEXING
 from desktop.gui.library_panel import LibraryPanel
@@ -70,6 +71,8 @@ class MainWindow(QMainWindow):
         self.well_loader = ThumbnailLoader(session.thumbs, threads=1)
         self.search_bar = SearchBar(self.well_loader, lambda: self.session.paste_dir)
         self.library_panel = LibraryPanel(session)
+        self.filter_bar = FilterBar(session)  # puts the filters kept in the settings in force before the first browse
+        self.library_panel.mark_folders(self.filter_bar.choice.folders)
         self.welcome = WelcomePanel()
         self.empty = EmptyState()
         self.stack = QStackedWidget()
@@ -81,6 +84,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self._roots_known = False
         self._last_result: Found | None = None
+        self._shown: Query | None = None  # the query whose results the grid shows
         self.update_view()
         self.resize(1180, 760)
 
@@ -92,6 +96,7 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(GAP, MARGIN, MARGIN, GAP)
         column.setSpacing(MARGIN)
         column.addWidget(self.search_bar)
+        column.addWidget(self.filter_bar)
         column.addWidget(self.stack, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.library_panel)
@@ -150,6 +155,11 @@ class MainWindow(QMainWindow):
         self.welcome.tryDemo.connect(s.setup_demo)
         s.searchStarted.connect(lambda _q: self.search_bar.show_searching())
         s.searchDone.connect(self.show_results)
+        s.pageDone.connect(self.add_page)
+        self.results.moreWanted.connect(s.fetch_more)
+        self.filter_bar.filtersChanged.connect(s.set_filters)
+        self.filter_bar.filtersChanged.connect(lambda _: self.library_panel.mark_folders(self.filter_bar.choice.folders))
+        self.library_panel.folderClicked.connect(self.filter_bar.toggle_folder)
         s.searchFailed.connect(self.show_search_error)
         s.rootsChanged.connect(self._on_roots)
         s.contentChanged.connect(s.rerun)
@@ -169,15 +179,34 @@ class MainWindow(QMainWindow):
         self.session.search(text, image if isinstance(image, str) else None)
 
     def show_results(self, query: Query, result: Found) -> None:
+        """A first page of results. The same query again (the library changed) keeps the place and selection."""
+        shown, self._shown = self._shown, query
+        again = shown is not None and (shown.text, shown.image, shown.filters) == (query.text, query.image, query.filters)
+        place = self.grid.place() if again else None
         self._last_result = result
-        self.results.set_hits(result.hits, result.matches if result.mode != "browse" else None)
+        browsing = result.mode == "browse"
+        if browsing:  # newest first under month headers, paged in as the grid scrolls
+            self.results.set_hits(result.hits, None, by_date=True, total=result.matches)
+        else:  # matches, then the weaker photos below a divider; paged while there are more matches
+            self.results.set_hits(result.hits, result.matches, total=result.matches)
         self.search_bar.show_result(result)
         self.update_offer()
-        if result.hits:
+        if place is not None:
+            self.grid.restore_place(place)
+        elif result.hits:
             self.grid.scrollToTop()
             selection = self.grid.selectionModel()
             selection.setCurrentIndex(self.results.index(0), selection.SelectionFlag.NoUpdate)
         self.update_view()
+
+    def add_page(self, query: Query, result: Found | None) -> None:
+        """A later page of the results on screen (None: it could not be read)."""
+        if query is not self._shown:
+            return
+        if result is None:
+            self.results.fetch_failed()
+        else:
+            self.results.append_hits(result.hits)
 
     def show_search_error(self, query: Query, exc: BaseException) -> None:
         text = exc.message if isinstance(exc, ReframeError) else f"Search failed: {exc}"

@@ -1,4 +1,5 @@
-"""The results grid paints its visible cells itself; it must show exactly what QListView would."""
+"""The results grid paints its visible cells itself, in one call; it must show exactly what painting each cell
+through the delegate's ``paint()`` (Qt's way, one call per cell) shows."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
 from desktop.gui.delegate import ThumbnailDelegate
-from desktop.gui.grid import ResultsView, first_true
+from desktop.gui.grid import ResultsView
 from desktop.gui.results import ResultsModel
 from desktop.gui.window import MainWindow
 from desktop.library import Hit
@@ -51,14 +52,7 @@ def grid_window(qtbot: QtBot, tmp_path: Path, make_window: WindowFactory) -> Mai
     return window
 
 
-def test_first_true_bisects() -> None:
-    assert first_true(10, lambda i: i >= 4) == 4
-    assert first_true(10, lambda i: False) == 10
-    assert first_true(10, lambda i: True) == 0
-    assert first_true(0, lambda i: True) == 0
-
-
-def test_the_grid_paints_what_qlistview_paints(qtbot: QtBot, grid_window: MainWindow) -> None:
+def test_the_grid_paints_what_the_delegate_paints_cell_by_cell(qtbot: QtBot, grid_window: MainWindow) -> None:
     grid = grid_window.grid
     qtbot.mouseMove(grid_window.search_bar, QPoint(5, 5))  # the pointer away from the grid
     qtbot.waitUntil(lambda: not grid.viewport().underMouse())
@@ -104,7 +98,7 @@ def grab_unselected(grid: ResultsView) -> QImage:
 
 def test_a_drag_selection_shows_its_rubber_band(qtbot: QtBot, grid_window: MainWindow) -> None:
     grid = grid_window.grid
-    grid_window.results.set_hits(grid_window.results.hits()[:10])  # leaves empty space below the cells
+    grid_window.results.set_hits(grid_window.results.hits()[:4])  # leaves empty space below the cells
     viewport = grid.viewport()
     before = grab(grid, fast=True)
     start = QPoint(viewport.width() - 20, viewport.height() - 20)
