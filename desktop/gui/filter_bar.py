@@ -258,6 +258,7 @@ class FilterBar(QWidget):
     def _show_chips(self) -> None:
         for chip in self.chips:
             self._chip_row.removeWidget(chip)
+            chip.hide()  # at once: deferred deletion waits for the event loop
             chip.deleteLater()
         self.chips = []
         c = self.choice
@@ -274,9 +275,10 @@ class FilterBar(QWidget):
             self._add_chip("kind", f"Kind: {names}", ",".join(c.kinds), "", lambda: self.set_kinds(()))
         self.hint.setVisible(not self.chips)
         self.clear_button.setVisible(len(self.chips) > 1)
-        self.date_button.setText("Date" + (" •" if c.date else ""))
-        self.folder_button.setText("Folder" + (" •" if c.folders else ""))
-        self.kind_button.setText("Kind" + (" •" if c.kinds else ""))
+        for button, on in ((self.date_button, c.date), (self.folder_button, c.folders), (self.kind_button, c.kinds)):
+            font = button.font()
+            font.setBold(bool(on))  # the menus that hold a filter stand out
+            button.setFont(font)
 
     def _add_chip(self, kind: str, text: str, value: str, tooltip: str, remove: object) -> None:
         chip = Chip(kind, text, value, tooltip)

@@ -119,7 +119,7 @@ class SectionGrid(QAbstractItemView):
     # -- layout ---------------------------------------------------------------------------------------
 
     @property
-    def grid(self) -> GridLayout:
+    def placement(self) -> GridLayout:
         """Where each cell and header is (content coordinates)."""
         return self._grid
 
@@ -417,8 +417,6 @@ class SectionGrid(QAbstractItemView):
         x = rect.left() + 8
         line = QColor(palette.color(QPalette.ColorRole.PlaceholderText))
         line.setAlpha(110)
-        painter.setPen(line)
-        painter.drawLine(rect.left() + 4, middle, x - 4, middle)
         text_rect = QRect(x, middle - fm.height() // 2, rect.width(), fm.height())
         painter.setFont(bold)
         painter.setPen(palette.color(QPalette.ColorRole.Text))

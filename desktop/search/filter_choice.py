@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, replace
 
 from desktop.errors import UsageError
-from desktop.search.filters import Filters
+from desktop.search.filters import Filters, parse_kinds
 
 THIS_YEAR, LAST_YEAR, LAST_12_MONTHS, RANGE = "this-year", "last-year", "last-12-months", "range"
 QUICK_LABELS = {THIS_YEAR: "This year", LAST_YEAR: "Last year", LAST_12_MONTHS: "Last 12 months"}
@@ -94,12 +94,15 @@ class FilterChoice:
             date = DatePick(str(d["kind"]), _text(d.get("after")), _text(d.get("before")))
         folders = tuple(str(f) for f in data.get("folders") or () if isinstance(f, str) and f)
         kinds = tuple(str(k) for k in data.get("kinds") or () if isinstance(k, str) and k)
-        choice = cls(date, folders, kinds)
         try:
-            choice.filters()
+            cls(date).filters()
         except UsageError:
-            return cls(None, folders, ())
-        return choice
+            date = None
+        try:
+            kinds = parse_kinds(kinds)
+        except UsageError:
+            kinds = ()
+        return cls(date, folders, kinds)
 
 
 def folder_label(path: str) -> str:
