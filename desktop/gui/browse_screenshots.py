@@ -1,6 +1,7 @@
 """Screenshots of browsing, the filter bar and the weaker-matches divider, from the real window.
 
-    xvfb-run -a -s "-screen 0 1400x900x24" bash -c 'openbox & sleep 1; python -m desktop.gui.browse_screenshots docs/screenshots'
+    xvfb-run -a -s "-screen 0 1400x900x24" bash -c \
+        'openbox & sleep 1; python -m desktop.gui.browse_screenshots docs/screenshots'
 
 Makes ``browse.png`` (the library by capture date under month headers), ``filters.png`` (a date range, a
 folder and a kind as chips, the Date menu open) and ``weaker-matches.png`` (a search with the divider at
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args[0] if args else "docs/screenshots")
     out.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("REFRAME_OFFLINE", "1")
-    from PySide6.QtCore import QPoint, QTimer
+    from PySide6.QtCore import QTimer
     from PySide6.QtGui import QCursor, QGuiApplication
 
     from desktop.gui.app import make_app
@@ -103,7 +104,9 @@ def main(argv: list[str] | None = None) -> int:
 
         last_year = now.year - 1
         window.filter_bar.set_choice(
-            FilterChoice(DatePick(after=f"{last_year}-01", before=f"{now.year}"), (str((base / "Holidays").resolve()),), ("png",))
+            FilterChoice(
+                DatePick(after=f"{last_year}-01", before=f"{now.year}"), (str((base / "Holidays").resolve()),), ("png",)
+            )
         )
         settle(lambda: idle() and window.loader.pool.activeThreadCount() == 0)
         window.filter_bar.refresh_years()

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -85,7 +86,7 @@ class Chip(QFrame):
         row.addWidget(self.close_button)
         self.setToolTip(tooltip or text)
         self.setStyleSheet(
-            "#filterChip { border: 1px solid palette(mid); border-radius: 12px; background: palette(alternate-base); }"
+            "#filterChip { border: 1px solid palette(mid); border-radius: 10px; background: palette(alternate-base); }"
             " #filterChipRemove { border: none; padding: 0 4px; font-weight: bold; }"
         )
 
@@ -195,7 +196,8 @@ class FilterBar(QWidget):
 
     def _menu_button(self, text: str, tip: str) -> QToolButton:
         button = QToolButton()
-        button.setText(text)
+        button.setText(f"{text} ▾")
+        button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0; }")  # the ▾ says it
         button.setToolTip(tip)
         button.setObjectName(f"filter{text}")
         button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -268,7 +270,7 @@ class FilterBar(QWidget):
             self._add_chip("date", f"Date: {c.date.label()}", "", f"Photos taken {span}", lambda: self.set_date(None))
         for folder in c.folders:
             self._add_chip(
-                "folder", f"Folder: {folder_label(folder)}", folder, folder, lambda f=folder: self.remove_folder(f)
+                "folder", f"Folder: {folder_label(folder)}", folder, folder, partial(self.remove_folder, folder)
             )
         if c.kinds:
             names = ", ".join(kind_name(k) for k in c.kinds)
@@ -280,9 +282,9 @@ class FilterBar(QWidget):
             font.setBold(bool(on))  # the menus that hold a filter stand out
             button.setFont(font)
 
-    def _add_chip(self, kind: str, text: str, value: str, tooltip: str, remove: object) -> None:
+    def _add_chip(self, kind: str, text: str, value: str, tooltip: str, remove: Callable[[], None]) -> None:
         chip = Chip(kind, text, value, tooltip)
-        chip.removed.connect(remove)  # type: ignore[arg-type]
+        chip.removed.connect(remove)
         self._chip_row.addWidget(chip)
         self.chips.append(chip)
 
@@ -341,7 +343,7 @@ class FilterBar(QWidget):
         roots = [r.path for r in self.session.roots]
         if roots:
             menu.addSection("Library folders")
-        for path in roots + [f for f in self.choice.folders if f not in roots]:
+        for path in [*roots, *(f for f in self.choice.folders if f not in roots)]:
             action = menu.addAction(folder_label(path))
             action.setToolTip(path)
             action.setCheckable(True)
@@ -354,14 +356,14 @@ class FilterBar(QWidget):
 
     def _toggle_in(self, folder: str, on: bool) -> None:
         folders = [f for f in self.choice.folders if f != folder]
-        self.set_folders(folders + [folder] if on else folders)
+        self.set_folders([*folders, folder] if on else folders)
 
     def choose_folder(self) -> None:
         roots = self.session.roots
         start = self.choice.folders[0] if self.choice.folders else roots[0].path if roots else str(Path.home())
         folder = QFileDialog.getExistingDirectory(self, "Show photos from a folder", start)
         if folder:
-            self.set_folders(self.choice.folders + (str(Path(folder).resolve()),))
+            self.set_folders((*self.choice.folders, str(Path(folder).resolve())))
 
     def _fill_kind_menu(self) -> None:
         menu = self.kind_menu

@@ -50,9 +50,8 @@ class Section:
 
 def month_key(taken: str | None) -> str:
     """``"2023-06"`` for a capture time ``"2023-06-14T09:30:00"``; ``""`` when the date is not known."""
-    if not taken or len(taken) < 7 or not taken[:4].isdigit() or not taken[5:7].isdigit():
-        return ""
-    return taken[:7]
+    key = taken[:7] if taken else ""
+    return key if len(key) == 7 and key[4] == "-" and key[:4].isdigit() and key[5:].isdigit() else ""
 
 
 def month_title(key: str) -> str:
@@ -110,7 +109,7 @@ class GridLayout:
                 merged.append(s)
         self.sections = merged
         self.starts = [s.start for s in merged]
-        self.ends = self.starts[1:] + [count]
+        self.ends = [*self.starts[1:], count]
         self.tops: list[int] = []  # where each section begins (its header, or its first line)
         self.bodies: list[int] = []  # where each section's first line begins
         y = m.top

@@ -36,7 +36,7 @@ COLOURS = {"ok": "#2e9d4f", "indexing": "#2f7fd8", "offline": "#9a9a9a", "missin
 
 
 ROW_STYLE = (
-    '#rootRow { border-radius: 6px; border-left: 3px solid transparent; }'
+    "#rootRow { border-radius: 6px; border-left: 3px solid transparent; }"
     '#rootRow[active="true"] { background: palette(alternate-base); border-left: 3px solid palette(highlight); }'
 )
 

@@ -58,6 +58,7 @@ def _key(hit: object) -> object:
 
 class ResultsModel(QAbstractListModel):
     moreWanted = Signal(int)  # the row the next page starts at
+
     def __init__(self, loader: ThumbnailLoader, size: int = 160, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._loader = loader

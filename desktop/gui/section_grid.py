@@ -220,7 +220,9 @@ class SectionGrid(QAbstractItemView):
         offset = self.verticalOffset()
         return self._grid.rows_between(area.top() + offset, area.bottom() + offset)
 
-    def scrollTo(self, index: AnyIndex, hint: QAbstractItemView.ScrollHint = QAbstractItemView.ScrollHint.EnsureVisible) -> None:
+    def scrollTo(
+        self, index: AnyIndex, hint: QAbstractItemView.ScrollHint = QAbstractItemView.ScrollHint.EnsureVisible
+    ) -> None:
         if not index.isValid() or self._grid.rect(index.row()) is None:
             return
         row = index.row()
@@ -303,7 +305,8 @@ class SectionGrid(QAbstractItemView):
         region = QRegion()
         visible = self.visible_rows(self.viewport().rect())
         model = self.model()
-        for span in selection:
+        for i in range(selection.count()):
+            span = selection.at(i)
             lo, hi = max(span.top(), visible.start), min(span.bottom(), visible.stop - 1)
             for row in range(lo, hi + 1):
                 region += self.visualRect(model.index(row, 0))
@@ -384,12 +387,18 @@ class SectionGrid(QAbstractItemView):
             section = grid.sections[i]
             x, y, w, h = grid.header_rect(i)
             if h:
-                rect = QRect(x, y - offset, max(w, self.viewport().width()), h)
+                indent = self._indent()
+                rect = QRect(x + indent, y - offset, w - 2 * indent, h)
                 if section.kind == "divider":
                     self._paint_divider(painter, rect, section, palette)
                 else:
                     self._paint_title(painter, rect, section, palette)
             i += 1
+
+    def _indent(self) -> int:
+        """Where the first column's thumbnail starts in its slot: headers line up with it."""
+        box = getattr(self.cell_painter(), "box", None)
+        return max(0, (self._grid.slot_width - box) // 2 - 8) if isinstance(box, int) else 0
 
     def _paint_title(self, painter: QPainter, rect: QRect, section: Section, palette: QPalette) -> None:
         painter.save()

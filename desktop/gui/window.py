@@ -158,7 +158,9 @@ class MainWindow(QMainWindow):
         s.pageDone.connect(self.add_page)
         self.results.moreWanted.connect(s.fetch_more)
         self.filter_bar.filtersChanged.connect(s.set_filters)
-        self.filter_bar.filtersChanged.connect(lambda _: self.library_panel.mark_folders(self.filter_bar.choice.folders))
+        self.filter_bar.filtersChanged.connect(
+            lambda _: self.library_panel.mark_folders(self.filter_bar.choice.folders)
+        )
         self.library_panel.folderClicked.connect(self.filter_bar.toggle_folder)
         s.searchFailed.connect(self.show_search_error)
         s.rootsChanged.connect(self._on_roots)
@@ -181,7 +183,11 @@ class MainWindow(QMainWindow):
     def show_results(self, query: Query, result: Found) -> None:
         """A first page of results. The same query again (the library changed) keeps the place and selection."""
         shown, self._shown = self._shown, query
-        again = shown is not None and (shown.text, shown.image, shown.filters) == (query.text, query.image, query.filters)
+        again = shown is not None and (shown.text, shown.image, shown.filters) == (
+            query.text,
+            query.image,
+            query.filters,
+        )
         place = self.grid.place() if again else None
         self._last_result = result
         browsing = result.mode == "browse"

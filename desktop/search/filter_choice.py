@@ -80,7 +80,11 @@ class FilterChoice:
         return replace(self, kinds=tuple(sorted(set(kinds))))
 
     def to_json(self) -> dict[str, object]:
-        date = None if self.date is None else {"kind": self.date.kind, "after": self.date.after, "before": self.date.before}
+        date = (
+            None
+            if self.date is None
+            else {"kind": self.date.kind, "after": self.date.after, "before": self.date.before}
+        )
         return {"date": date, "folders": list(self.folders), "kinds": list(self.kinds)}
 
     @classmethod

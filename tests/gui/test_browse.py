@@ -208,7 +208,12 @@ def test_the_weaker_matches_divider_sits_at_the_engines_cut_and_hover_shows_the_
     folder = tmp_path / "photos"
     folder.mkdir()
     for i, (size, position, background) in enumerate(
-        [("large", "center", "white"), ("small", "left", "white"), ("large", "right", "beige"), ("small", "top", "gray")]
+        [
+            ("large", "center", "white"),
+            ("small", "left", "white"),
+            ("large", "right", "beige"),
+            ("small", "top", "gray"),
+        ]
     ):
         save_scene(folder / f"red-circle-{i}.png", single("circle", "red", background, size, position), seed=i)
     rng = random.Random(7)
