@@ -376,6 +376,7 @@ class DuplicatesView(QDialog):
                 self.trash(group, [c.path for c in others])
 
         box.buttonClicked.connect(clicked)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
         return box
 

@@ -69,13 +69,14 @@ def model_size(spec: ModelSpec) -> int | None:
 
 
 def size_text(n: int | None) -> str:
+    """Decimal units, as download sizes are given (and the registry's descriptions say)."""
     if not n:
         return ""
-    if n >= 1 << 30:
-        return f"{n / (1 << 30):.1f} GB"
-    if n >= 1 << 20:
-        return f"{n / (1 << 20):.0f} MB"
-    return f"{max(1, n // 1024)} KB"
+    if n >= 1_000_000_000:
+        return f"{n / 1e9:.1f} GB"
+    if n >= 1_000_000:
+        return f"{n / 1e6:.0f} MB"
+    return f"{max(1, n // 1000)} KB"
 
 
 def model_label(spec: ModelSpec, status: str | None) -> str:
