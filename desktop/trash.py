@@ -34,12 +34,10 @@ def backend() -> Callable[[str], None]:
             "Moving photos to the trash needs the send2trash package, which this installation lacks.",
             hint="Reinstall Reframe, or install it with: pip install send2trash",
         ) from exc
-    return send2trash  # type: ignore[no-any-return]
+    return send2trash
 
 
-def move_to_trash(
-    paths: Iterable[str | os.PathLike[str]], mover: Callable[[str], None] | None = None
-) -> TrashReport:
+def move_to_trash(paths: Iterable[str | os.PathLike[str]], mover: Callable[[str], None] | None = None) -> TrashReport:
     """Move each of ``paths`` to the system trash; the report says which moved and why the others did not."""
     move = mover or backend()
     report = TrashReport()

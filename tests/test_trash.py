@@ -32,7 +32,9 @@ def test_failures_are_in_our_words() -> None:
         pass
 
     assert "no trash that Reframe may use" in describe_failure("/m/p.jpg", TrashPermissionError("/m"))
-    assert describe_failure("/m/p.jpg", OSError(errno.EROFS, "Read-only file system")) == "p.jpg is on a read-only drive"
+    assert (
+        describe_failure("/m/p.jpg", OSError(errno.EROFS, "Read-only file system")) == "p.jpg is on a read-only drive"
+    )
     assert describe_failure("/m/p.jpg", OSError(errno.EIO, "Input/output error")).endswith(": input/output error")
     odd = describe_failure("/m/p.jpg", RuntimeError("gio: g_file_trash failed 0x42"))
     assert "0x42" not in odd and "log" in odd

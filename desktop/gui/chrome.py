@@ -50,7 +50,14 @@ class Chrome(QObject):
 
     # -- menus --------------------------------------------------------------------------------------
 
-    def _action(self, menu: QMenu, name: str, text: str, slot: object, keys: str | QKeySequence | None = None) -> QAction:
+    def _action(
+        self,
+        menu: QMenu,
+        name: str,
+        text: str,
+        slot: object,
+        keys: str | QKeySequence | QKeySequence.StandardKey | None = None,
+    ) -> QAction:
         action = QAction(text, self.window)
         if keys is not None:
             action.setShortcut(QKeySequence(keys))

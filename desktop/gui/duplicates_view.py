@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QScrollArea,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -241,7 +240,7 @@ class DuplicatesView(QDialog):
         self.busy.hide()
         self.again = QPushButton("Look Again")
         self.again.setObjectName("findAgain")
-        self.again.clicked.connect(self.find)
+        self.again.clicked.connect(self.look)
         self.message = muted(QLabel(""))
         self.message.setObjectName("duplicatesMessage")
         self.message.setWordWrap(True)
@@ -255,7 +254,6 @@ class DuplicatesView(QDialog):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.list)
-        self.scroll = scroll
         head = QHBoxLayout()
         head.setSpacing(GAP)
         head.addWidget(heading("Duplicates", scale=1.3))
@@ -270,7 +268,6 @@ class DuplicatesView(QDialog):
             smaller=False,
         )
         explain.setWordWrap(True)
-        explain.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(MARGIN * 2, MARGIN, MARGIN * 2, MARGIN)
         layout.setSpacing(GAP)
@@ -284,7 +281,7 @@ class DuplicatesView(QDialog):
 
     # -- finding ------------------------------------------------------------------------------------
 
-    def find(self) -> None:
+    def look(self) -> None:
         """Look for duplicates in the background; the groups replace what is shown when it is done."""
         lib = self.session.library
         if self.running:
@@ -367,9 +364,8 @@ class DuplicatesView(QDialog):
             f"Kept: {Path(keeper.path).name}\n\nThey can be restored from the system trash.\n\n{names}"
         )
         move = box.addButton("Move to Trash", QMessageBox.ButtonRole.DestructiveRole)
-        cancel = box.button(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(cancel)
-        box.setEscapeButton(cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)  # Enter must not move anything
+        box.setEscapeButton(QMessageBox.StandardButton.Cancel)
 
         def clicked(button: object) -> None:
             if button is move:
@@ -444,16 +440,12 @@ class DuplicatesView(QDialog):
         self.lane.wait(timeout_ms)
 
 
-
 def open_duplicates(session: Session, parent: QWidget, existing: DuplicatesView | None) -> DuplicatesView:
     """Show the duplicates window (the one already open, if any) and look for duplicates."""
-    if existing is not None and not existing._closed:
-        view = existing
-    else:
-        view = DuplicatesView(session, parent)
+    view = existing if existing is not None and not existing._closed else DuplicatesView(session, parent)
     view.show()
     view.raise_()
     view.activateWindow()
     if not view.running:
-        view.find()
+        view.look()
     return view

@@ -50,7 +50,7 @@ def dark_palette() -> QPalette:
         (_R.BrightText, "#ff7a6b"),
         (_R.Light, "#505052"),
         (_R.Midlight, "#404042"),
-        (_R.Mid, "#2f2f31"),
+        (_R.Mid, "#5a5a5d"),
         (_R.Dark, "#18181a"),
         (_R.Shadow, "#000000"),
         (_R.Highlight, "#2f7fd8"),
@@ -101,7 +101,9 @@ class ThemeManager(QObject):
         self.choice = choice
         app, hints = self.app, self.app.styleHints()
         if hasattr(hints, "setColorScheme"):  # Qt 6.8+: the platform draws the scheme where it can
-            hints.setColorScheme({LIGHT: Qt.ColorScheme.Light, DARK: Qt.ColorScheme.Dark}.get(choice, Qt.ColorScheme.Unknown))
+            hints.setColorScheme(
+                {LIGHT: Qt.ColorScheme.Light, DARK: Qt.ColorScheme.Dark}.get(choice, Qt.ColorScheme.Unknown)
+            )
         if self._custom:  # back to the platform's own colours, then see whether they will do
             if self._style is not None:
                 app.setStyle(self._style)
@@ -124,9 +126,15 @@ class ThemeManager(QObject):
             self.apply(SYSTEM)
 
     def _recolour(self) -> None:
+        """What keeps colours of its own: muted labels, and style sheets that name palette() colours (Qt
+        works those out when the sheet is set, and setting the same sheet again does nothing)."""
         for widget in self.app.allWidgets():
             if isinstance(widget, QLabel) and widget.property(MUTED_PROPERTY):
                 recolour_muted(widget)
+            sheet = widget.styleSheet()
+            if "palette(" in sheet:
+                widget.setStyleSheet("")
+                widget.setStyleSheet(sheet)
 
 
 _manager: ThemeManager | None = None

@@ -54,9 +54,8 @@ def start_training(session: Session, parent: QWidget) -> QMessageBox | None:
     box.setObjectName("confirmTrain")
     box.setInformativeText(f"{detail}\n\nTraining takes tens of minutes on a CPU, a few on a GPU.")
     train = box.addButton("Train a New One", QMessageBox.ButtonRole.AcceptRole)
-    cancel = box.button(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(cancel)
-    box.setEscapeButton(cancel)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.setEscapeButton(QMessageBox.StandardButton.Cancel)
 
     def clicked(button: object) -> None:
         if button is train:

@@ -49,6 +49,12 @@ class ReferenceWell(QFrame):
         self.clear_button.setText("×")
         self.clear_button.setToolTip("Remove the reference photo")
         self.clear_button.setAutoRaise(True)
+        # A dark round badge: visible over any picture, light or dark, in either theme.
+        self.clear_button.setStyleSheet(
+            "#clearReference { background: rgba(0, 0, 0, 150); color: white; border: none; border-radius: 9px;"
+            " font-weight: bold; min-width: 18px; max-width: 18px; min-height: 18px; max-height: 18px; padding: 0; }"
+            " #clearReference:hover { background: rgba(0, 0, 0, 220); }"
+        )
         self.clear_button.setCursor(Qt.CursorShape.ArrowCursor)
         self.clear_button.clicked.connect(self.clear)
         self.clear_button.hide()

@@ -363,7 +363,9 @@ def _load_weights(model: torch.nn.Module, path: Path, spec: ModelSpec, *, user_f
         raise _weights_refused(path, spec, why, e, user_file=user_file) from e
 
 
-def _weights_refused(path: Path, spec: ModelSpec, why: str, error: BaseException, *, user_file: bool) -> ModelUnavailable:
+def _weights_refused(
+    path: Path, spec: ModelSpec, why: str, error: BaseException, *, user_file: bool
+) -> ModelUnavailable:
     """What to tell about a weights file that cannot be used, in our words: the library's raw error (PyTorch's
     list of missing keys, the unpickler's complaint) goes to the log only."""
     _log.warning("weights %s refused for %s: %s: %s", path, spec.name, type(error).__name__, error)

@@ -105,14 +105,17 @@ def test_down_with_nothing_shown_stays_in_the_field(qtbot: QtBot, make_window: W
 def test_open_and_show_in_folder_of_a_missing_photo_say_why(
     qtbot: QtBot, tmp_path: Path, make_window: WindowFactory
 ) -> None:
-    window, photos = indexed(qtbot, tmp_path, make_window)
+    window, _ = indexed(qtbot, tmp_path, make_window)
     search(qtbot, window, "blue")
     hit = window.results.hit(0)
     assert hit is not None
     Path(hit.path).unlink()  # gone behind the app's back; the folder watcher is off
     window.grid.select_row(0)
     window.grid.open_current()
-    assert status_text(window) == f"Cannot open {Path(hit.path).name}: it is not there any more (moved, renamed or deleted)"
+    assert (
+        status_text(window)
+        == f"Cannot open {Path(hit.path).name}: it is not there any more (moved, renamed or deleted)"
+    )
     window.grid.reveal_current()
     assert status_text(window).startswith(f"Cannot show {Path(hit.path).name} in its folder: it is not there")
 
@@ -124,7 +127,10 @@ def test_a_paste_without_a_photo_says_why(qtbot: QtBot, tmp_path: Path, make_win
     mime.setUrls([QUrl.fromLocalFile(str(tmp_path))])
     clipboard.setMimeData(mime)
     window.shortcut_actions["paste"].trigger()
-    assert status_text(window) == f"{tmp_path.name} is a folder, not a photo: drop it on the window to add it to the library"
+    assert (
+        status_text(window)
+        == f"{tmp_path.name} is a folder, not a photo: drop it on the window to add it to the library"
+    )
     clipboard.setText("just words")
     window.shortcut_actions["paste"].trigger()
     assert status_text(window).startswith("The clipboard holds text, not a photo")
@@ -275,7 +281,9 @@ def test_training_a_combiner_asks_first_when_one_exists(
     assert started == [True]
 
 
-def test_training_without_a_combiner_starts_at_once(make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_training_without_a_combiner_starts_at_once(
+    make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     window = make_window(start=False)  # test-pixels has no Combiner
     started: list[bool] = []
     monkeypatch.setattr(window.session.combiner_training, "start", lambda: started.append(True) or True)
