@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 from desktop.gui import files
 from desktop.gui.delegate import ThumbnailDelegate
 from desktop.gui.results import ResultsModel
-from desktop.library import Hit
+from desktop.search.engine import FoundHit
 
 
 def first_true(count: int, pred: Callable[[int], bool]) -> int:
@@ -210,7 +210,7 @@ class ResultsView(QListView):
         self._band_to = event.position().toPoint() + self._scrolled()
         super().mouseMoveEvent(event)
 
-    def current_hit(self) -> Hit | None:
+    def current_hit(self) -> FoundHit | None:
         idx = self.currentIndex()
         if not idx.isValid():
             sel = self.selectedIndexes()

@@ -11,13 +11,13 @@ from PySide6.QtWidgets import QDialog, QLabel, QSizePolicy, QVBoxLayout, QWidget
 from desktop.gui.session import Session
 from desktop.gui.widgets import ElidedLabel
 from desktop.gui.worker import Context
-from desktop.library import Hit
+from desktop.search.engine import FoundHit
 
 PREVIEW_SIZE = 1024
 
 
 class PreviewDialog(QDialog):
-    def __init__(self, session: Session, hit_at: Callable[[int], Hit | None], row: int, parent: QWidget) -> None:
+    def __init__(self, session: Session, hit_at: Callable[[int], FoundHit | None], row: int, parent: QWidget) -> None:
         super().__init__(parent)
         self.setObjectName("preview")
         self.setWindowTitle("Preview")
@@ -43,7 +43,8 @@ class PreviewDialog(QDialog):
         if hit is None:
             return
         self.row = row
-        self.caption.setText(f"{hit.path}   ·   score {hit.score:.3f}")
+        score = f"   ·   score {hit.score:.3f}" if hit.score is not None else ""
+        self.caption.setText(f"{hit.path}{score}")
         self.caption.setToolTip(hit.path)
         self.image.setText("Loading…")
         self._pixmap = None

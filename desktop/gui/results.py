@@ -17,7 +17,7 @@ from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QObject, 
 from PySide6.QtGui import QPixmap
 
 from desktop.gui.thumbnails import ThumbnailLoader, placeholder
-from desktop.library import Hit
+from desktop.search.engine import FoundHit
 
 HitRole = Qt.ItemDataRole.UserRole + 1
 PathRole = Qt.ItemDataRole.UserRole + 2
@@ -29,7 +29,8 @@ class ResultsModel(QAbstractListModel):
     def __init__(self, loader: ThumbnailLoader, size: int = 160, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._loader = loader
-        self._hits: list[Hit] = []
+        self._hits: list[FoundHit] = []
+        self._matches: int | None = None  # rows before the "weaker matches" divider; None: no divider
         self._rows: dict[str, list[int]] = {}
         self._size = size
         self._scale = 1.0  # device pixels per logical pixel: thumbnails are made sharp for the screen
@@ -39,10 +40,12 @@ class ResultsModel(QAbstractListModel):
 
     # -- content ------------------------------------------------------------------------------------
 
-    def set_hits(self, hits: Sequence[Hit]) -> None:
+    def set_hits(self, hits: Sequence[FoundHit], matches: int | None = None) -> None:
+        """Show ``hits``; for a search, ``matches`` says how many of them are matches (the rest are weaker)."""
         self.beginResetModel()
         self._loader.forget()
         self._hits = list(hits)
+        self._matches = matches
         self._rows = {}
         for row, hit in enumerate(self._hits):
             self._rows.setdefault(hit.path, []).append(row)
@@ -51,7 +54,7 @@ class ResultsModel(QAbstractListModel):
     def clear(self) -> None:
         self.set_hits([])
 
-    def hit(self, row: int) -> Hit | None:
+    def hit(self, row: int) -> FoundHit | None:
         return self._hits[row] if 0 <= row < len(self._hits) else None
 
     def cell(self, row: int) -> tuple[str, QPixmap] | None:
@@ -59,8 +62,17 @@ class ResultsModel(QAbstractListModel):
         hit = self.hit(row)
         return (os.path.basename(hit.path), self._picture(hit.path)) if hit is not None else None
 
-    def hits(self) -> list[Hit]:
+    def hits(self) -> list[FoundHit]:
         return list(self._hits)
+
+    @property
+    def matches(self) -> int | None:
+        """How many rows are matches (the engine's cut); None when browsing."""
+        return self._matches
+
+    def weaker(self, row: int) -> bool:
+        """Whether ``row`` comes after where the matches end."""
+        return self._matches is not None and row >= self._matches
 
     @property
     def thumbnail_size(self) -> int:
@@ -101,7 +113,9 @@ class ResultsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             reason = self._loader.error(hit.path, self._load_size)
             extra = f"<br><i>{html.escape(reason)}</i>" if reason else ""
-            return f"{html.escape(hit.path)}<br>score {hit.score:.3f}{extra}"
+            score = f"<br>score {hit.score:.3f}" if hit.score is not None else ""
+            taken = f"<br>{html.escape(hit.facts.taken.replace('T', ' '))}" if hit.facts.taken else ""
+            return f"{html.escape(hit.path)}{score}{taken}{extra}"
         if role == HitRole:
             return hit
         if role == PathRole:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidg
 from desktop.gui.thumbnails import ThumbnailLoader
 from desktop.gui.well import ReferenceWell
 from desktop.gui.widgets import GAP, ElidedLabel, muted
-from desktop.library import SearchResult
+from desktop.search.engine import Found
 
 DEBOUNCE_MS = 250
 TEXT_HINT = "Describe a photo — or drop a reference photo on the left and describe a change"
@@ -43,6 +43,19 @@ class QueryEdit(QLineEdit):
                 self.pasteReference.emit()
                 return
         super().keyPressEvent(event)
+
+
+def result_line(result: Found) -> str:
+    """What the status line says of a result: how many photos, and for a search how many match."""
+    if result.mode == "browse":
+        n = result.matches or 0
+        within = " that pass the filters" if result.filters.active else ""
+        return f"{n:,} photo{'s' if n != 1 else ''}{within}, newest first"
+    kind = MODE_TEXT.get(result.mode, result.mode)
+    m = result.matches if result.matches is not None else len(result.hits)
+    if m == 0:
+        return f"{kind} · no close matches"
+    return f"{kind} · {m:,} match{'es' if m != 1 else ''}"
 
 
 class SearchBar(QWidget):
@@ -145,6 +158,20 @@ class SearchBar(QWidget):
         self._update_hint()
         self.run_now()
 
+    def clear_step(self) -> str | None:
+        """Clear one part of the query: the text first, then the reference. Returns what was cleared."""
+        if self.field.text():
+            self.field.clear()  # textChanged("") searches at once
+            return "text"
+        if self.reference is not None:
+            self.well.blockSignals(True)
+            self.well.clear()
+            self.well.blockSignals(False)
+            self._update_hint()
+            self.run_now()
+            return "reference"
+        return None
+
     def paste(self) -> bool:
         clipboard = QGuiApplication.clipboard()
         mime = clipboard.mimeData() if clipboard is not None else None
@@ -162,13 +189,9 @@ class SearchBar(QWidget):
     def show_searching(self) -> None:
         self.status.setText("Searching…")
 
-    def show_result(self, result: SearchResult | None) -> None:
-        self.mode = result.mode if result else None
-        if result is None:
-            self.show_message(" ")
-            return
-        n = len(result.hits)
-        self.status.setText(f"{MODE_TEXT.get(result.mode, result.mode)} · {n:,} result{'s' if n != 1 else ''}")
+    def show_result(self, result: Found) -> None:
+        self.mode = result.mode if result.mode != "browse" else None
+        self.status.setText(result_line(result))
         self._set_note(result.note)
 
     def show_message(self, text: str) -> None:

@@ -18,7 +18,7 @@ import gc
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,11 @@ from desktop.gui.combiner_training import CombinerTraining
 from desktop.gui.indexer import IndexScheduler
 from desktop.gui.worker import Context, Lane, Op
 from desktop.ingest.watch import FolderWatcher
-from desktop.library import IndexSummary, Library, RootStatus, SearchResult
+from desktop.library import IndexSummary, Library, RootStatus
+from desktop.search.engine import Found, SearchRequest
+from desktop.search.field import parse_field
+from desktop.search.filters import Filters
+from desktop.search.terms import Term
 from desktop.thumbs import DEFAULT_MAX_BYTES, ThumbnailCache
 
 _log = log.get("gui.session")
@@ -105,13 +109,23 @@ class Inference:
 
 @dataclass(frozen=True)
 class Query:
+    """What is on screen: the field's text (read as terms), a reference photo, and the filters.
+
+    An empty query (no text, no reference) browses: the photos that pass the filters, newest first.
+    """
+
     seq: int
     text: str
     image: str | None
+    filters: Filters = field(default_factory=Filters)
+    terms: tuple[Term, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not self.text and not self.image
+        return not self.terms and not self.image
+
+    def request(self, k: int, offset: int = 0) -> SearchRequest:
+        return SearchRequest(self.terms, self.image, k=k, offset=offset, filters=self.filters, weaker=True)
 
 
 class Session(QObject):
@@ -120,7 +134,7 @@ class Session(QObject):
     rootsChanged = Signal(object)  # list[RootStatus]
     watchModesChanged = Signal(object)  # dict[path, "watching" | "polling"]
     searchStarted = Signal(object)  # Query
-    searchDone = Signal(object, object)  # Query, SearchResult | None (None: the query was empty)
+    searchDone = Signal(object, object)  # Query, Found (mode "browse" for an empty query)
     searchFailed = Signal(object, object)  # Query, exception
     contentChanged = Signal()  # photos were added, moved or removed: re-run the query on screen
     reopened = Signal()
@@ -150,6 +164,7 @@ class Session(QObject):
         self.watch_modes: dict[str, str] = {}
         self.result_count = self._int_setting(SETTING_RESULTS, DEFAULT_RESULTS)
         self._seq = 0
+        self.filters = Filters()  # in force for browsing and every search kind
         self._latest: Query | None = None
         self._pending: Query | None = None
         self._searching: Op[Any] | None = None
@@ -199,8 +214,10 @@ class Session(QObject):
     # -- lifecycle ----------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Load the model behind the window, read the roots, index what changed, watch the folders."""
+        """Load the model behind the window, show the library (or the query on screen), read the roots, index
+        what changed, watch the folders."""
         self._load_model()
+        self.rerun()
         self.refresh_roots()
         self.prune_thumbnails()
         self.indexer.request()
@@ -262,7 +279,6 @@ class Session(QObject):
             self.indexer.hold(False)
             self.reopened.emit()
             self.start()
-            self.rerun()
 
         def failed(exc: BaseException) -> None:
             self.library = None
@@ -336,22 +352,39 @@ class Session(QObject):
 
     # -- search -------------------------------------------------------------------------------------
 
-    def search(self, text: str, image: str | None) -> Query:
+    def search(self, text: str, image: str | None, filters: Filters | None = None) -> Query:
+        """Search for the field's text and/or a reference photo (browse when both are empty).
+
+        ``filters`` None keeps the filters in force. A field that does not parse (a malformed weight) fails
+        the query with the rule, through ``searchFailed``, without running it.
+        """
         self._seq += 1
-        query = Query(self._seq, text.strip(), os.fspath(image) if image else None)
-        self._latest = query
-        if query.empty:
-            self._pending = None
-            self.searchDone.emit(query, None)
+        if filters is not None:
+            self.filters = filters
+        text = text.strip()
+        image = os.fspath(image) if image else None
+        try:
+            terms = parse_field(text).terms
+        except ReframeError as exc:
+            query = Query(self._seq, text, image, self.filters)
+            self._latest, self._pending = query, None
+            self.searchFailed.emit(query, exc)
             return query
+        query = Query(self._seq, text, image, self.filters, terms)
+        self._latest = query
         self._pending = query
         self._pump_search()
         return query
 
+    def set_filters(self, filters: Filters) -> None:
+        """Apply ``filters`` to what is on screen (browsing or the search)."""
+        latest = self._latest
+        self.search(latest.text if latest else "", latest.image if latest else None, filters)
+
     def rerun(self) -> None:
-        """Search again for what is on screen (the library changed)."""
-        if self._latest is not None and not self._latest.empty:
-            self.search(self._latest.text, self._latest.image)
+        """Search (or browse) again for what is on screen (the library changed)."""
+        latest = self._latest
+        self.search(latest.text if latest else "", latest.image if latest else None)
 
     @property
     def latest_query(self) -> Query | None:
@@ -368,10 +401,10 @@ class Session(QObject):
         query, self._pending = self._pending, None
         k = self.result_count
 
-        def work(ctx: Context) -> SearchResult:
-            return lib.search(query.text or None, query.image, k=k)
+        def work(ctx: Context) -> Found:
+            return lib.find(query.request(k))
 
-        def done(result: SearchResult) -> None:
+        def done(result: Found) -> None:
             if not self._closed and query is self._latest:
                 self.live_results = len(result.hits)
                 self.searchDone.emit(query, result)
@@ -386,7 +419,7 @@ class Session(QObject):
             if query is self._latest:
                 self.searchFailed.emit(query, exc)
 
-        op: Op[SearchResult] = Op(work, success=done, failure=failed, name="search")
+        op: Op[Found] = Op(work, success=done, failure=failed, name="search")
         op.finished.connect(self._search_finished)
         self._searching = op
         self.searchStarted.emit(query)

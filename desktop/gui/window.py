@@ -39,8 +39,8 @@ from desktop.gui.thumbnails import ThumbnailLoader
 from desktop.gui.train_confirm import start_training
 from desktop.gui.welcome import EmptyState, WelcomePanel
 from desktop.gui.widgets import GAP, MARGIN
-from desktop.library import SearchResult
 from desktop.models.backend import TORCH_EXTRA, torch_installed
+from desktop.search.engine import Found
 
 DEFAULT_THUMB = 160
 TRAIN_TIP = (
@@ -69,7 +69,10 @@ class MainWindow(QMainWindow):
         thumb = int(session.setting(SETTING_THUMB) or DEFAULT_THUMB)
         self.results = ResultsModel(self.loader, thumb, self)
         self.grid = ResultsView(self.results)
-        self.search_bar = SearchBar(self.loader, lambda: self.session.paste_dir)
+        # The well has a loader of its own: a new result list drops the results' queued loads (forget), and
+        # must not drop the reference's picture with them.
+        self.well_loader = ThumbnailLoader(session.thumbs, threads=1)
+        self.search_bar = SearchBar(self.well_loader, lambda: self.session.paste_dir)
         self.library_panel = LibraryPanel(session)
         self.welcome = WelcomePanel()
         self.empty = EmptyState()
@@ -87,7 +90,7 @@ class MainWindow(QMainWindow):
         self.notice.settingsRequested.connect(self.open_settings)
         self.empty.actionClicked.connect(self.reopen_model_dialog)
         self._roots_known = False
-        self._last_result: SearchResult | None = None
+        self._last_result: Found | None = None
         self.update_view()
         self.resize(1180, 760)
 
@@ -175,12 +178,12 @@ class MainWindow(QMainWindow):
     def run_query(self, text: str, image: object) -> None:
         self.session.search(text, image if isinstance(image, str) else None)
 
-    def show_results(self, query: Query, result: SearchResult | None) -> None:
+    def show_results(self, query: Query, result: Found) -> None:
         self._last_result = result
-        self.results.set_hits(result.hits if result else [])
+        self.results.set_hits(result.hits, result.matches if result.mode != "browse" else None)
         self.search_bar.show_result(result)
         self.update_offer()
-        if result and result.hits:
+        if result.hits:
             self.grid.scrollToTop()
             selection = self.grid.selectionModel()
             selection.setCurrentIndex(self.results.index(0), selection.SelectionFlag.NoUpdate)
@@ -223,7 +226,8 @@ class MainWindow(QMainWindow):
         start_training(self.session, self)  # asks first where the model has a Combiner already
 
     def clear_search(self) -> None:
-        self.search_bar.clear()
+        """Escape: the text, then the reference, one press each (never both at once)."""
+        self.search_bar.clear_step()
         self.search_bar.focus_field()
 
     def paste_reference(self) -> None:
@@ -253,7 +257,7 @@ class MainWindow(QMainWindow):
         has_query = query is not None and not query.empty
         if self._roots_known and not s.roots and not has_query:
             self.stack.setCurrentWidget(self.welcome)
-        elif has_query and self.results.rowCount() > 0:
+        elif self.results.rowCount() > 0:
             self.stack.setCurrentWidget(self.grid)
         else:
             self.stack.setCurrentWidget(self.empty)
@@ -264,16 +268,18 @@ class MainWindow(QMainWindow):
                     "choose a weights file from the dialog.",
                 )
                 self.empty.set_action("What Is Wrong…" if self.model_error is not None else None)
-            elif not has_query:
+            elif self._last_result is not None and s.indexer.state == INDEXING:
+                self.empty.show_text("Still indexing…", "Results appear here as your photos are indexed.")
+            elif self._last_result is not None and s.library_size == 0:
+                self.empty.show_text("Nothing indexed yet", "Results appear as your folders are indexed.")
+            elif self._last_result is not None and self._last_result.filters.active:
+                self.empty.show_text("No photos pass the filters", "Widen the date range, or remove a filter.")
+            elif self._last_result is not None and not has_query:
                 self.empty.show_text(
                     "What are you looking for?",
                     "Describe a photo, drop a photo in the box at the top left to find similar ones, or do both "
                     "to find a photo like it but changed.",
                 )
-            elif self._last_result is not None and s.indexer.state == INDEXING:
-                self.empty.show_text("Still indexing…", "Results appear here as your photos are indexed.")
-            elif self._last_result is not None and s.library_size == 0:
-                self.empty.show_text("Nothing indexed yet", "Results appear as your folders are indexed.")
             elif self._last_result is not None:
                 self.empty.show_text("No matches", "Try other words, or another reference photo.")
             else:
@@ -363,4 +369,5 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         self.chrome.stop()
         self.loader.stop()
+        self.well_loader.stop()
         self.session.shutdown()

@@ -40,6 +40,9 @@ class SearchRequest:
     filters: Filters = field(default_factory=Filters)
     #: Rank everything that passes the filters instead of stopping where the matches end.
     all: bool = False
+    #: Also return the ranked photos after the cut, up to ``k`` (``matches`` still says where the matches end):
+    #: the app shows them below a "weaker matches" divider.
+    weaker: bool = False
     exclude_ids: frozenset[int] = frozenset()
 
     @property
@@ -173,7 +176,11 @@ def search_vector(lib: Library, qv: QueryVector, req: SearchRequest, exclude: se
     cut: str | None = None
     if not req.all:
         found, matches = cut_ranked(found, pool, lambda n: _rank(lib, qv.vector, n, allowed, exclude))
-        found, cut = found[:matches], CUT_RULE
+        cut = CUT_RULE
+        if not req.weaker:
+            found = found[:matches]
+        elif len(found) < want:
+            found = _rank(lib, qv.vector, want, allowed, exclude)
     page = found[req.offset : req.offset + req.k]
     info = queries.facts(lib.catalog, [i for i, _ in page])
     hits = [FoundHit(info[i], s) for i, s in page if i in info]

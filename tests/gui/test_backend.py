@@ -221,7 +221,7 @@ window.show()
 session.start()
 session.add_root(demo.photos)
 results, asked = [], []
-session.searchDone.connect(lambda query, result: results.append(result))
+session.searchDone.connect(lambda query, result: results.append(result) if result.mode != "browse" else None)
 
 def poll():
     if results or session.model_state not in (READY, "loading"):

@@ -39,25 +39,30 @@ def test_enter_searches_at_once_and_typing_after_a_pause(
     qtbot.waitUntil(lambda: window.results.rowCount() == 5, timeout=10_000)
 
 
-def test_escape_clears_text_reference_and_results(qtbot: QtBot, tmp_path: Path, make_window: WindowFactory) -> None:
+def test_escape_clears_the_text_then_the_reference(qtbot: QtBot, tmp_path: Path, make_window: WindowFactory) -> None:
     photos = random_photos(tmp_path / "photos", 5)
     window = make_window(roots=(tmp_path / "photos",))
     wait_idle(qtbot, window)
     window.search_bar.set_query("something", photos[0])
-    qtbot.waitUntil(lambda: window.results.rowCount() == 4, timeout=10_000)
+    qtbot.waitUntil(lambda: window.results.rowCount() == 4, timeout=10_000)  # the reference itself is left out
     field = window.search_bar.field
     field.setFocus()
     qtbot.keyClick(field, Qt.Key.Key_Escape)
     assert field.text() == ""
+    assert window.search_bar.reference == str(photos[0])  # one thing at a time: the reference stays
+    qtbot.waitUntil(lambda: window.session.latest_query.text == "", timeout=2000)  # type: ignore[union-attr]
+    qtbot.keyClick(field, Qt.Key.Key_Escape)
     assert window.search_bar.reference is None
-    assert window.results.rowCount() == 0
-    assert window.stack.currentWidget() is window.empty
+    # Nothing left to search: the library again, all five photos.
+    qtbot.waitUntil(lambda: window.search_bar.status.text().startswith("5 photos"), timeout=10_000)
+    assert window.results.rowCount() == 5 and window.stack.currentWidget() is window.grid
     # From the grid too.
     window.search_bar.set_query("again")
-    qtbot.waitUntil(lambda: window.results.rowCount() == 5, timeout=10_000)
+    qtbot.waitUntil(lambda: "Text search" in window.search_bar.status.text(), timeout=10_000)
     window.grid.setFocus()
     qtbot.keyClick(window.grid, Qt.Key.Key_Escape)
-    assert field.text() == "" and window.results.rowCount() == 0
+    assert field.text() == ""
+    qtbot.waitUntil(lambda: window.search_bar.status.text().startswith("5 photos"), timeout=10_000)
 
 
 def test_arrows_move_in_the_grid(qtbot: QtBot, tmp_path: Path, make_window: WindowFactory) -> None:

@@ -46,3 +46,17 @@ def test_all_ranks_every_photo_and_k_pages_the_matches(shapes_gallery) -> None:
     page = lib.find(SearchRequest(terms, k=3, offset=2))
     assert page.matches == cut.matches
     assert [h.path for h in page.hits] == [h.path for h in cut.hits[2:5]]
+
+
+def test_weaker_returns_the_rest_after_the_matches_in_the_same_order(shapes_gallery) -> None:
+    """The app lists the matches, a divider, then the weaker photos: the same ranking, not cut."""
+    _, lib, scenes = shapes_gallery
+    terms = tuple(parse_terms("a yellow star"))
+    cut = lib.find(SearchRequest(terms, k=10_000))
+    everything = lib.find(SearchRequest(terms, k=10_000, all=True))
+    weaker = lib.find(SearchRequest(terms, k=10_000, weaker=True))
+    assert weaker.matches == cut.matches < len(weaker.hits) == len(scenes)
+    assert [h.path for h in weaker.hits] == [h.path for h in everything.hits]
+    assert [h.path for h in weaker.hits[: weaker.matches]] == [h.path for h in cut.hits]
+    page = lib.find(SearchRequest(terms, k=5, offset=cut.matches - 2, weaker=True))
+    assert [h.path for h in page.hits] == [h.path for h in everything.hits[cut.matches - 2 : cut.matches + 3]]
