@@ -43,11 +43,16 @@ than lists of keywords; the results follow as you type.</p>
 one word, quote the phrase: <code>mountain lake -"cloudy sky"</code>. The field shows each negative
 struck through, so you can see how it was read.</p>
 
+<h2>Several things at once</h2>
+<p>Words in a row are one description. Quotes make a phrase a term of its own:
+<code>"red car" "blue sky"</code> looks for both. A hyphen inside a word, as in
+<code>black-and-white</code>, is just text.</p>
+
 <h2>Weigh what matters most</h2>
-<p>Start a term with a number and a colon to make it count more (or less) than the rest:
-<code>2:sunset beach</code> counts “sunset” twice; <code>0.5:</code> counts a term half.
-A weight is a positive number; text that really starts with a number and a colon needs
-<code>1:</code> in front.</p>
+<p>Put a number and a colon before a word or a quoted phrase to make it count more (or less) than the
+rest: <code>2:sunset beach</code> counts “sunset” twice as much as “beach”;
+<code>0.5:"blue sky"</code> counts the phrase half. A weight is a positive number; text that really starts
+with a number and a colon needs <code>1:</code> in front.</p>
 
 <h2>Search by example</h2>
 <p>Drop a photo on the box at the top left (or paste one with Ctrl+V, or right-click a result and choose
@@ -61,7 +66,8 @@ change into one search (with the model's Combiner when it has one). Negatives wo
 <code>at night -"street lights"</code>.</p>
 
 <h2>Clearing</h2>
-<p>Escape clears the search; the × on the reference box removes the photo alone.</p>
+<p>Escape clears the text first, then the reference photo, one press each; the × on the reference box
+removes the photo alone.</p>
 """
 
 
@@ -152,7 +158,7 @@ def shortcuts_dialog(window: QMainWindow) -> QDialog:
 def search_tips_dialog(parent: QWidget) -> QDialog:
     browser = _browser(SEARCH_TIPS_HTML)
     browser.setObjectName("searchTips")
-    return _dialog(parent, "searchTipsDialog", "Search Tips", browser, (620, 640))
+    return _dialog(parent, "searchTipsDialog", "Search Tips", browser, (640, 720))
 
 
 def about_rows(session: Session) -> list[tuple[str, str]]:
