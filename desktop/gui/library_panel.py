@@ -244,6 +244,8 @@ class LibraryPanel(QWidget):
         )
         box.setInformativeText("Its photos stay where they are; only Reframe's index of them is removed.")
         remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)  # Enter must not remove a folder
+        box.setEscapeButton(QMessageBox.StandardButton.Cancel)
         box.setObjectName("confirmRemove")
 
         def clicked(button: object) -> None:

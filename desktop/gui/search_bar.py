@@ -63,6 +63,7 @@ def result_line(result: Found) -> str:
 class SearchBar(QWidget):
     queryChanged = Signal(str, object)  # text, reference path or None
     offerActivated = Signal(str)  # the link clicked in the offer beside the note ("train", "cancel")
+    pasteFailed = Signal(str)  # why a paste gave no reference photo, in words
 
     def __init__(self, loader: ThumbnailLoader, paste_dir: Callable[[], Path], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -176,7 +177,10 @@ class SearchBar(QWidget):
     def paste(self) -> bool:
         clipboard = QGuiApplication.clipboard()
         mime = clipboard.mimeData() if clipboard is not None else None
-        return mime is not None and self.well.accept_mime(mime)
+        if mime is not None and self.well.accept_mime(mime):
+            return True
+        self.pasteFailed.emit(self.well.refusal if mime is not None else "Nothing to paste: the clipboard is empty")
+        return False
 
     def focus_field(self) -> None:
         self.field.setFocus()

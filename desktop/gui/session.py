@@ -318,8 +318,8 @@ class Session(QObject):
     def _model_failed(self, exc: BaseException) -> None:
         if not isinstance(exc, ModelUnavailable):  # a bug or a broken install: still "no model", with the why
             _log.error("loading the model failed", exc_info=(type(exc), exc, exc.__traceback__))
-            exc = ModelUnavailable(
-                f"The model {self.model_name} could not be loaded: {type(exc).__name__}: {exc}",
+            exc = ModelUnavailable(  # in our words: the raw exception text is for the log
+                f"The model {self.model_name} could not be loaded because of an unexpected error.",
                 hint=f"The details are in the log, in {self.library.paths.logs if self.library else 'the library'}.",
             )
         self._set_unavailable(exc)

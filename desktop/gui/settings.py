@@ -7,6 +7,7 @@ the window applies them through the session.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QListWidget,
     QPushButton,
     QSpinBox,
@@ -25,9 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.gui.widgets import GAP, MARGIN
+from desktop.gui.widgets import GAP, MARGIN, muted
 from desktop.models.backend import TORCH_EXTRA, torch_installed
-from desktop.models.registry import available_models
+from desktop.models.registry import ModelSpec, available_models
 
 DEVICES = (("Automatic", ""), ("CPU", "cpu"), ("CUDA (NVIDIA GPU)", "cuda"), ("MPS (Apple GPU)", "mps"))
 GPU_DEVICES = ("cuda", "mps")  # only PyTorch runs on these (see desktop/models/backend.py)
@@ -51,18 +53,77 @@ class Settings:
     excluded: list[str] = field(default_factory=list)
 
 
+STATUS_WORDS = {"bundled": "included", "downloaded": "downloaded", "missing": "not downloaded"}
+
+
+def model_size(spec: ModelSpec) -> int | None:
+    """The weights' size in bytes: the registry's figure, or the bundled file's."""
+    if spec.size_bytes:
+        return spec.size_bytes
+    if spec.bundled_dir is not None:
+        try:
+            return (spec.bundled_dir / "model.safetensors").stat().st_size
+        except OSError:
+            return None
+    return None
+
+
+def size_text(n: int | None) -> str:
+    """Decimal units, as download sizes are given (and the registry's descriptions say)."""
+    if not n:
+        return ""
+    if n >= 1_000_000_000:
+        return f"{n / 1e9:.1f} GB"
+    if n >= 1_000_000:
+        return f"{n / 1e6:.0f} MB"
+    return f"{max(1, n // 1000)} KB"
+
+
+def model_label(spec: ModelSpec, status: str | None) -> str:
+    """ "ViT-B-32/laion2b_s34b_b79k · 577 MB · downloaded" """
+    parts = [spec.name, size_text(model_size(spec)), STATUS_WORDS.get(status or "", "")]
+    return " · ".join(p for p in parts if p)
+
+
+def model_detail(spec: ModelSpec, status: str | None) -> str:
+    """The description under the list: what the model is for, and whether choosing it downloads anything."""
+    size = size_text(model_size(spec))
+    if status == "missing":
+        where = f"It is downloaded ({size}) the first time it is used." if size else "It is downloaded first."
+    elif status == "downloaded":
+        where = "Downloaded: works offline."
+    elif status == "bundled":
+        where = "Included with Reframe: works offline."
+    else:
+        where = ""
+    return f"{spec.description} {where}".strip()
+
+
 class SettingsDialog(QDialog):
-    def __init__(self, current: Settings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, current: Settings, parent: QWidget | None = None, model_status: Callable[[str], str] | None = None
+    ) -> None:
+        """``model_status(name)``: ``"bundled"``, ``"downloaded"`` or ``"missing"`` (see
+        :func:`desktop.models.loader.weights_status`); without it the list does not say."""
         super().__init__(parent)
         self.setObjectName("settings")
         self.setWindowTitle("Settings")
         self.model = QComboBox()
+        self.model.setObjectName("model")
+        self._details: dict[str, str] = {}
         for spec in available_models():
-            self.model.addItem(spec.name, spec.name)
-            self.model.setItemData(self.model.count() - 1, spec.description, Qt.ItemDataRole.ToolTipRole)
+            status = _status(model_status, spec.name)
+            self.model.addItem(model_label(spec, status), spec.name)
+            self._details[spec.name] = model_detail(spec, status)
+            self.model.setItemData(self.model.count() - 1, self._details[spec.name], Qt.ItemDataRole.ToolTipRole)
         if self.model.findData(current.model) < 0:
             self.model.addItem(current.model, current.model)
         self.model.setCurrentIndex(self.model.findData(current.model))
+        self.model_detail = muted(QLabel(), smaller=False)
+        self.model_detail.setObjectName("modelDetail")
+        self.model_detail.setWordWrap(True)
+        self.model.currentIndexChanged.connect(lambda _: self._show_detail())
+        self._show_detail()
         self.device = QComboBox()
         for label, value in DEVICES:
             self.device.addItem(label, value)
@@ -119,6 +180,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout()
         form.setSpacing(GAP)
         form.addRow("Model:", self.model)
+        form.addRow("", self.model_detail)
         form.addRow("Device:", self.device)
         form.addRow("Backend:", self.backend)
         form.addRow("Precision:", self.precision)
@@ -146,6 +208,9 @@ class SettingsDialog(QDialog):
             results=self.results.value(),
             excluded=[self.excluded.item(i).text() for i in range(self.excluded.count())],
         )
+
+    def _show_detail(self) -> None:
+        self.model_detail.setText(self._details.get(self.model.currentData(), ""))
 
     def _update_choices(self) -> None:
         """Offer only what can run: the engine refuses the rest (PyTorch not installed, int8 on PyTorch,
@@ -179,3 +244,12 @@ def _enable(combo: QComboBox, value: str, enabled: bool, why: str) -> None:
     item.setToolTip("" if enabled else why)
     if not enabled and combo.currentIndex() == row:
         combo.setCurrentIndex(0)
+
+
+def _status(model_status: Callable[[str], str] | None, name: str) -> str | None:
+    if model_status is None:
+        return None
+    try:
+        return model_status(name)
+    except Exception:  # a broken bundled config, say: the list still opens, without the word
+        return None

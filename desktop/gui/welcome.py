@@ -66,7 +66,10 @@ class WelcomePanel(QWidget):
 
 
 class EmptyState(QWidget):
-    """A centred title and line of advice (no query yet, no results, model missing)."""
+    """A centred title and line of advice (no query yet, no results, model missing), and at times a button
+    for the way out (:meth:`set_action`)."""
+
+    actionClicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,13 +80,27 @@ class EmptyState(QWidget):
         self.detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.detail.setWordWrap(True)
         self.detail.setFixedWidth(480)
+        self.action = QPushButton()
+        self.action.setObjectName("emptyAction")
+        self.action.setMinimumHeight(30)
+        self.action.clicked.connect(self.actionClicked)
+        self.action.hide()
         layout = QVBoxLayout(self)
         layout.setSpacing(GAP)
         layout.addStretch(2)
         layout.addWidget(self.title)
         layout.addLayout(centred(self.detail))
+        layout.addSpacing(GAP)
+        layout.addLayout(centred(self.action))
         layout.addStretch(3)
 
     def show_text(self, title: str, detail: str = "") -> None:
+        """Show a title and advice, without a button."""
         self.title.setText(title)
         self.detail.setText(detail)
+        self.action.hide()
+
+    def set_action(self, text: str | None) -> None:
+        """Show a button under the advice (``actionClicked`` when pressed), or hide it with None."""
+        self.action.setText(text or "")
+        self.action.setVisible(bool(text))

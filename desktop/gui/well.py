@@ -13,6 +13,7 @@ from PySide6.QtCore import QMimeData, QSize, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QImage, QMouseEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QFileDialog, QFrame, QLabel, QToolButton, QVBoxLayout, QWidget
 
+from desktop.errors import ReframeError
 from desktop.files import replace_with
 from desktop.gui.results import local_paths
 from desktop.gui.thumbnails import ThumbnailLoader
@@ -48,9 +49,18 @@ class ReferenceWell(QFrame):
         self.clear_button.setText("×")
         self.clear_button.setToolTip("Remove the reference photo")
         self.clear_button.setAutoRaise(True)
+        # A dark round badge: visible over any picture, light or dark, in either theme.
+        self.clear_button.setStyleSheet(
+            "#clearReference { background: rgba(0, 0, 0, 150); color: white; border: none; border-radius: 9px;"
+            " font-weight: bold; min-width: 18px; max-width: 18px; min-height: 18px; max-height: 18px; padding: 0; }"
+            " #clearReference:hover { background: rgba(0, 0, 0, 220); }"
+        )
         self.clear_button.setCursor(Qt.CursorShape.ArrowCursor)
         self.clear_button.clicked.connect(self.clear)
         self.clear_button.hide()
+        self._place_clear_button()
+        #: Why the last drop or paste was refused, in words ("" when it was taken).
+        self.refusal = ""
         loader.arrived.connect(self._on_thumbs)
         self._style()
 
@@ -65,7 +75,9 @@ class ReferenceWell(QFrame):
         if new == self._path:
             return
         self._path = new
+        self._place_clear_button()
         self.clear_button.setVisible(new is not None)
+        self.clear_button.raise_()
         if new is None:
             self.picture.setPixmap(QPixmap())
             self.picture.setText("Drop a\nphoto\nhere")
@@ -90,7 +102,8 @@ class ReferenceWell(QFrame):
 
     def accept_mime(self, mime: QMimeData) -> bool:
         """Take a reference from a drop or a paste: a local image file, or image data. Returns whether
-        something was taken."""
+        something was taken; when not, :attr:`refusal` says why."""
+        self.refusal = ""
         files = [p for p in local_paths(mime) if p.is_file()]
         if files:
             self.set_reference(files[0])
@@ -100,8 +113,14 @@ class ReferenceWell(QFrame):
             if isinstance(image, QPixmap):
                 image = image.toImage()
             if isinstance(image, QImage) and not image.isNull():
-                self.set_reference(self._save_pasted(image))
+                try:
+                    saved = self._save_pasted(image)
+                except (OSError, ReframeError) as exc:
+                    self.refusal = f"The pasted image could not be saved in {self._paste_dir()}: {_os_reason(exc)}"
+                    return False
+                self.set_reference(saved)
                 return True
+        self.refusal = refusal(mime)
         return False
 
     def _save_pasted(self, image: QImage) -> str:
@@ -154,9 +173,16 @@ class ReferenceWell(QFrame):
 
     # -- events -------------------------------------------------------------------------------------
 
+    def _place_clear_button(self) -> None:
+        """The × in the well's top right corner, at its own size (a child outside a layout keeps Qt's
+        default 100x30 until resized, which put the × outside the well)."""
+        button = self.clear_button
+        button.resize(button.sizeHint())
+        button.move(self.width() - button.width() - 3, 3)
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self.clear_button.move(self.width() - self.clear_button.sizeHint().width() - 2, 2)
+        self._place_clear_button()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
@@ -189,3 +215,26 @@ class ReferenceWell(QFrame):
             event.accept()
         else:
             event.ignore()
+
+
+def refusal(mime: QMimeData) -> str:
+    """Why ``mime`` (a paste or a drop) holds no photo to use as the reference."""
+    paths = local_paths(mime)
+    if paths:
+        path = paths[0]
+        if path.is_dir():
+            return f"{path.name} is a folder, not a photo: drop it on the window to add it to the library"
+        return f"{path.name} is not there any more (moved, renamed or deleted)"
+    if mime.hasUrls() and mime.urls():
+        return "The clipboard holds a web address, not a photo on this computer: save the photo first"
+    if mime.hasImage():
+        return "The image on the clipboard could not be read"
+    if mime.hasText() and mime.text().strip():
+        return "The clipboard holds text, not a photo: copy a photo or an image file to use it as the reference"
+    return "The clipboard is empty: copy a photo or an image file to use it as the reference"
+
+
+def _os_reason(exc: OSError | ReframeError) -> str:
+    if isinstance(exc, ReframeError):
+        return exc.message
+    return (exc.strerror or "it could not be written").lower()

@@ -46,16 +46,29 @@ class ElidedLabel(QLabel):
         return self.fontMetrics().elidedText(self._full, self._mode, self.contentsRect().width())
 
 
+#: Marks a label made by :func:`muted`, so that a change of theme can colour it again.
+MUTED_PROPERTY = "reframeMuted"
+
+
 def muted(label: QLabel, *, smaller: bool = True) -> QLabel:
     """Secondary text: the palette's placeholder colour, one point smaller."""
-    pal = label.palette()
-    pal.setColor(QPalette.ColorRole.WindowText, pal.color(QPalette.ColorRole.PlaceholderText))
-    label.setPalette(pal)
+    label.setProperty(MUTED_PROPERTY, True)
+    recolour_muted(label)
     if smaller:
         font = QFont(label.font())
         font.setPointSizeF(max(7.0, font.pointSizeF() - 1))
         label.setFont(font)
     return label
+
+
+def recolour_muted(label: QLabel) -> None:
+    """Give a muted label the placeholder colour of the application's palette (which the theme sets)."""
+    from PySide6.QtWidgets import QApplication
+
+    app_palette = QApplication.palette()
+    pal = label.palette()
+    pal.setColor(QPalette.ColorRole.WindowText, app_palette.color(QPalette.ColorRole.PlaceholderText))
+    label.setPalette(pal)
 
 
 def heading(text: str, *, scale: float = 1.15) -> QLabel:

@@ -14,7 +14,9 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from desktop.errors import ModelUnavailable, ReframeError
+from desktop.gui.chrome import Chrome
 from desktop.gui.combiner_training import FAILED
+from desktop.gui.demo_mode import DemoMode, ModelNotice
 from desktop.gui.filter_bar import FilterBar
 from desktop.gui.grid import ResultsView
 from desktop.gui.indexer import INDEXING
@@ -35,6 +37,7 @@ from desktop.gui.session import (
 from desktop.gui.settings import Settings, SettingsDialog
 from desktop.gui.status import StatusBar
 from desktop.gui.thumbnails import ThumbnailLoader
+from desktop.gui.train_confirm import start_training
 from desktop.gui.welcome import EmptyState, WelcomePanel
 from desktop.gui.widgets import GAP, MARGIN
 from desktop.models.backend import TORCH_EXTRA, torch_installed
@@ -62,6 +65,7 @@ class MainWindow(QMainWindow):
         self.session = session
         session.window = self
         self.model_dialog: ModelUnavailableDialog | None = None
+        self.model_error: ModelUnavailable | None = None  # the last one, for the empty state's button
         self.loader = ThumbnailLoader(session.thumbs)
         thumb = int(session.setting(SETTING_THUMB) or DEFAULT_THUMB)
         self.results = ResultsModel(self.loader, thumb, self)
@@ -75,6 +79,7 @@ class MainWindow(QMainWindow):
         self.library_panel.mark_folders(self.filter_bar.choice.folders)
         self.welcome = WelcomePanel()
         self.empty = EmptyState()
+        self.notice = ModelNotice()
         self.stack = QStackedWidget()
         for w in (self.empty, self.welcome, self.grid):
             self.stack.addWidget(w)
@@ -82,6 +87,11 @@ class MainWindow(QMainWindow):
         self._build_layout()
         self._build_actions()
         self._connect()
+        self.chrome = Chrome(self)  # Library, View and Help menus, sidebar, theme, Down into the results
+        self.demo = DemoMode(self, session, self.notice)
+        self.welcome.tryDemo.connect(self.demo.start)
+        self.notice.settingsRequested.connect(self.open_settings)
+        self.empty.actionClicked.connect(self.reopen_model_dialog)
         self._roots_known = False
         self._last_result: Found | None = None
         self._shown: Query | None = None  # the query whose results the grid shows
@@ -97,6 +107,7 @@ class MainWindow(QMainWindow):
         column.setSpacing(MARGIN)
         column.addWidget(self.search_bar)
         column.addWidget(self.filter_bar)
+        column.addWidget(self.notice)
         column.addWidget(self.stack, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.library_panel)
@@ -140,10 +151,10 @@ class MainWindow(QMainWindow):
         self.can_train = torch_installed()  # checked once: installing PyTorch needs a restart anyway
         self.train_action.setToolTip(TRAIN_TIP if self.can_train else NO_TORCH_TIP)
         self.train_action.setEnabled(self.can_train)
-        self.train_action.triggered.connect(self.session.combiner_training.start)
+        self.train_action.triggered.connect(self.start_training)
         self.shortcut_actions = {"find": find, "paste": paste, "clear": clear}
         # Keys that also work where the grid has focus.
-        QShortcut(QKeySequence("Ctrl+L"), self, self.search_bar.focus_field)
+        QShortcut(QKeySequence("Ctrl+L"), self, self.search_bar.focus_field).setWhatsThis("Go to the search field")
 
     def _connect(self) -> None:
         s = self.session
@@ -152,7 +163,6 @@ class MainWindow(QMainWindow):
         self.grid.moreLikeThis.connect(lambda p: self.search_bar.use_reference(p, keep_text=False))
         self.grid.previewRequested.connect(self.preview)
         self.welcome.addFolder.connect(self.library_panel.choose_folder)
-        self.welcome.tryDemo.connect(s.setup_demo)
         s.searchStarted.connect(lambda _q: self.search_bar.show_searching())
         s.searchDone.connect(self.show_results)
         s.pageDone.connect(self.add_page)
@@ -243,9 +253,12 @@ class MainWindow(QMainWindow):
 
     def _on_offer(self, link: str) -> None:
         if link == "train":
-            self.session.combiner_training.start()
+            self.start_training()
         elif link == "cancel":
             self.session.combiner_training.cancel()
+
+    def start_training(self) -> None:
+        start_training(self.session, self)  # asks first where the model has a Combiner already
 
     def clear_search(self) -> None:
         """Escape: the text, then the reference, one press each (never both at once)."""
@@ -253,8 +266,7 @@ class MainWindow(QMainWindow):
         self.search_bar.focus_field()
 
     def paste_reference(self) -> None:
-        if not self.search_bar.paste():
-            self.statusBar().showMessage("Nothing to use as a reference on the clipboard", 4000)
+        self.search_bar.paste()  # a paste that gives no reference says why in the status bar (Chrome)
 
     def prefill_demo(self, demo: object) -> None:
         from desktop.shapes.demo import COMPOSED_TEXT
@@ -290,6 +302,7 @@ class MainWindow(QMainWindow):
                     "Searching needs the model's weights. Use File › Settings to pick another model, or "
                     "choose a weights file from the dialog.",
                 )
+                self.empty.set_action("What Is Wrong…" if self.model_error is not None else None)
             elif self._last_result is not None and s.indexer.state == INDEXING:
                 self.empty.show_text("Still indexing…", "Results appear here as your photos are indexed.")
             elif self._last_result is not None and s.library_size == 0:
@@ -310,6 +323,7 @@ class MainWindow(QMainWindow):
     # -- model and settings -------------------------------------------------------------------------
 
     def show_model_unavailable(self, error: ModelUnavailable) -> None:
+        self.model_error = error
         if self.model_dialog is not None and self.model_dialog.isVisible():
             return
         dialog = ModelUnavailableDialog(self.session.model_name, error, self)
@@ -318,6 +332,18 @@ class MainWindow(QMainWindow):
         self.model_dialog = dialog
         dialog.open()
         self.update_view()
+
+    def reopen_model_dialog(self) -> None:
+        """The model dialog again, after it was closed (the empty state's button)."""
+        if self.model_error is not None and self.session.model_state == UNAVAILABLE:
+            self.show_model_unavailable(self.model_error)
+
+    def model_status(self, name: str) -> str:
+        """Whether model ``name`` is bundled, downloaded into this library, or missing (for Settings)."""
+        from desktop.models.loader import weights_status
+
+        lib = self.session.library
+        return weights_status(name, lib.paths) if lib is not None else ""
 
     def current_settings(self) -> Settings:
         lib = self.session.library
@@ -334,7 +360,7 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> None:
         before = self.current_settings()
-        dialog = SettingsDialog(before, self)
+        dialog = SettingsDialog(before, self, model_status=self.model_status)
         dialog.accepted.connect(lambda: self.apply_settings(before, dialog.value()))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
@@ -376,6 +402,7 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def shutdown(self) -> None:
+        self.chrome.stop()
         self.loader.stop()
         self.well_loader.stop()
         self.session.shutdown()

@@ -349,21 +349,33 @@ def _bundled(spec: ModelSpec, weights: Path | None) -> tuple[torch.nn.Module, Cl
 def _load_weights(model: torch.nn.Module, path: Path, spec: ModelSpec, *, user_file: bool) -> None:
     """Load ``path`` into ``model`` strictly; any failure is a ModelUnavailable saying what to do."""
     try:
-        state = _adapt(model, read_state_dict(path))
-        model.load_state_dict(state, strict=True)
-    except (OSError, RuntimeError, ValueError, KeyError, TypeError, AttributeError) as e:
-        reason = " ".join(str(e).split())
-        if len(reason) > 400:
-            reason = reason[:400] + " ..."
-        if user_file:
-            hint = f"Give the open_clip checkpoint of {spec.arch}" + (f" ({spec.url})" if spec.url else "") + "."
-        elif spec.source == "bundled":
-            hint = "The installation is damaged: reinstall Reframe."
-        else:
-            hint = f"The file may be damaged: delete {path} and run again to download it afresh."
-        raise ModelUnavailable(
-            f"{path} cannot be loaded as the weights of {spec.name} ({spec.arch}): {reason}", hint=hint
-        ) from e
+        state = read_state_dict(path)
+    except OSError as e:
+        why = f"it cannot be read ({(e.strerror or 'read error').lower()})"
+        raise _weights_refused(path, spec, why, e, user_file=user_file) from e
+    except ValueError as e:  # read_state_dict's own: not a checkpoint at all
+        why = "it is not a model checkpoint (a damaged or incomplete download, or another kind of file)"
+        raise _weights_refused(path, spec, why, e, user_file=user_file) from e
+    try:
+        model.load_state_dict(_adapt(model, state), strict=True)
+    except (RuntimeError, ValueError, KeyError, TypeError, AttributeError) as e:  # names or shapes differ
+        why = "its layers do not match this model (the checkpoint of another model, or an incomplete one)"
+        raise _weights_refused(path, spec, why, e, user_file=user_file) from e
+
+
+def _weights_refused(
+    path: Path, spec: ModelSpec, why: str, error: BaseException, *, user_file: bool
+) -> ModelUnavailable:
+    """What to tell about a weights file that cannot be used, in our words: the library's raw error (PyTorch's
+    list of missing keys, the unpickler's complaint) goes to the log only."""
+    _log.warning("weights %s refused for %s: %s: %s", path, spec.name, type(error).__name__, error)
+    if user_file:
+        hint = f"Give the open_clip checkpoint of {spec.arch}" + (f" ({spec.url})" if spec.url else "") + "."
+    elif spec.source == "bundled":
+        hint = "The installation is damaged: reinstall Reframe."
+    else:
+        hint = f"The file may be damaged: delete {path} and run again to download it afresh."
+    return ModelUnavailable(f"{path} cannot be loaded as the weights of {spec.name} ({spec.arch}): {why}.", hint=hint)
 
 
 def read_state_dict(path: Path) -> dict[str, torch.Tensor]:

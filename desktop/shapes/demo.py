@@ -20,6 +20,8 @@ REFERENCE = Obj("square", "blue", "large", "center")
 REFERENCE_SCENE = Scene("white", (REFERENCE,))
 COMPOSED_TEXT = "make the square red"
 TEXT_QUERY = "a red circle"
+#: The bundled model that understands these scenes (and nothing else).
+DEMO_MODEL = "shapes-tiny"
 
 
 @dataclass(frozen=True)
@@ -66,3 +68,11 @@ def build_demo_library(directory: Path, count: int = 300, seed: int = 7) -> Demo
     render(REFERENCE_SCENE, rng, Style(canvas=128)).save(reference)
     write_bytes_atomic(manifest, json.dumps(captions, indent=1).encode("utf-8"))
     return DemoLibrary(photos, reference, captions)
+
+
+def is_demo_folder(folder: str | Path) -> bool:
+    """Whether ``folder`` holds the demo's scenes (it has their captions) rather than someone's photos."""
+    try:
+        return (Path(folder) / MANIFEST).is_file()
+    except OSError:
+        return False
