@@ -143,8 +143,8 @@ def apps_for(mime: str, env: dict[str, str] | None = None) -> list[DesktopApp]:
     default_id = next((a for a in defaults if a in found), None)
     apps = sorted((a for a in found.values() if a.id != default_id), key=lambda a: a.name.casefold())
     if default_id is not None:
-        d = found[default_id]
-        apps.insert(0, DesktopApp(d.id, d.name, d.exec, d.file, d.icon, default=True))
+        chosen = found[default_id]
+        apps.insert(0, DesktopApp(chosen.id, chosen.name, chosen.exec, chosen.file, chosen.icon, default=True))
     return apps
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import cast
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -60,6 +61,7 @@ class ExportDialog(QDialog):
         self.folder = folder
         self.report: ExportReport | None = None
         self._op: Op[ExportReport] | None = None
+        self._placed = False
         name = os.path.basename(os.path.normpath(folder)) or folder
         self.title = heading(f"Exporting {_photos(len(self.paths))} to “{name}”")
         self.title.setWordWrap(True)
@@ -76,7 +78,6 @@ class ExportDialog(QDialog):
         self.details = QPlainTextEdit()
         self.details.setReadOnly(True)
         self.details.setObjectName("exportDetails")
-        self.details.setMaximumHeight(160)
         self.details.hide()
         self.buttons = QDialogButtonBox()
         self.stop_button = QPushButton("Stop")
@@ -84,18 +85,27 @@ class ExportDialog(QDialog):
         self.stop_button.clicked.connect(self.stop)
         self.reveal_button = QPushButton("Show in Folder")
         self.reveal_button.clicked.connect(self.reveal)
-        self.reveal_button.hide()
         self.close_button = QPushButton("Close")
         self.close_button.clicked.connect(self.accept)
-        self.close_button.hide()
         for button in (self.reveal_button, self.stop_button, self.close_button):
             self.buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.reveal_button.hide()  # after adding: the box shows what it is given
+        self.close_button.hide()
         column = QVBoxLayout(self)
         column.setSpacing(8)
         for w in (self.title, self.where, self.bar, self.current, self.summary, self.details):
             column.addWidget(w)
         column.addSpacing(6)
         column.addWidget(self.buttons)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        parent = self.parentWidget()
+        if parent is not None and not self._placed:  # over the window, whatever the window manager does
+            self._placed = True
+            frame = self.frameGeometry()
+            frame.moveCenter(parent.frameGeometry().center())
+            self.move(frame.topLeft())
 
     @property
     def running(self) -> bool:
@@ -113,7 +123,7 @@ class ExportDialog(QDialog):
         self._op.with_progress(self._progress).run_in(lane)
 
     def _progress(self, value: object) -> None:
-        done, total, name = value  # type: ignore[misc]
+        done, total, name = cast(tuple[int, int, str], value)
         self.bar.setValue(done)
         self.current.setText(f"{done + 1:,} of {total:,}: {name}" if name else f"{done:,} of {total:,}")
 
@@ -126,6 +136,10 @@ class ExportDialog(QDialog):
         self.summary.show()
         details = report_details(report)
         self.details.setPlainText(details)
+        lines = min(12, details.count("\n") + 1)
+        margins = self.details.contentsMargins()
+        frame = 2 * self.details.frameWidth() + margins.top() + margins.bottom() + 8
+        self.details.setFixedHeight(lines * self.details.fontMetrics().lineSpacing() + frame)
         self.details.setVisible(bool(details))
         self._finish(can_reveal=bool(report.copied))
         self.finishedExport.emit(report)

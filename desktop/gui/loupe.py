@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
     QHBoxLayout,
-    QLabel,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
@@ -238,7 +237,8 @@ class Loupe(QWidget):
             return
         changed = row != self.row
         self.row, self.path = row, hit.path
-        self.name.setText(hit.path)
+        self.name.setText(os.path.basename(hit.path))
+        self.name.setToolTip(hit.path)
         self._show_counter()
         self.info.show_hit(hit, weaker=self._model.weaker(row))
         facts = getattr(hit, "facts", None)
@@ -392,7 +392,7 @@ class Loupe(QWidget):
         else:
             super().keyPressEvent(event)
 
-    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002 - Qt's name
+    def focusNextPrevChild(self, next: bool) -> bool:
         return False  # Tab stays in the loupe (its buttons take no focus)
 
     def _on_focus(self, old: QWidget | None, new: QWidget | None) -> None:

@@ -29,6 +29,8 @@ TEXT = QColor(210, 210, 214)
 DRAG_START = 4
 #: Wheel pan per notch, logical pixels.
 WHEEL_STEP = 90
+#: Space kept around the fitted photo, logical pixels.
+FIT_MARGIN = 12
 
 
 class LoupeCanvas(QWidget):
@@ -118,9 +120,10 @@ class LoupeCanvas(QWidget):
         return self._image is not None and not self._size.isEmpty() and self._image.size() == self._size
 
     def fit_box(self) -> QSize:
-        """The view's size in device pixels: what a picture fitted to it needs."""
+        """The fitted photo's room in device pixels: what a picture fitted to it needs."""
         ratio = self.devicePixelRatioF()
-        return QSize(max(1, round(self.width() * ratio)), max(1, round(self.height() * ratio)))
+        w, h = self.width() - 2 * FIT_MARGIN, self.height() - 2 * FIT_MARGIN
+        return QSize(max(1, round(w * ratio)), max(1, round(h * ratio)))
 
     # -- zoom and pan --------------------------------------------------------------------------------
 
@@ -138,7 +141,8 @@ class LoupeCanvas(QWidget):
             return 1.0 / self.devicePixelRatioF()
         if self._size.isEmpty():
             return 1.0
-        return min(self.width() / self._size.width(), self.height() / self._size.height())
+        w, h = max(1, self.width() - 2 * FIT_MARGIN), max(1, self.height() - 2 * FIT_MARGIN)
+        return min(w / self._size.width(), h / self._size.height())
 
     def photo_rect(self) -> QRectF:
         """Where the whole photo is drawn, in the view's coordinates."""
@@ -232,7 +236,8 @@ class LoupeCanvas(QWidget):
         if visible.isEmpty():
             return
         kx, ky = image.width() / target.width(), image.height() / target.height()
-        source = QRectF((visible.x() - target.x()) * kx, (visible.y() - target.y()) * ky, visible.width() * kx, visible.height() * ky)
+        left, top = (visible.x() - target.x()) * kx, (visible.y() - target.y()) * ky
+        source = QRectF(left, top, visible.width() * kx, visible.height() * ky)
         ratio = self.devicePixelRatioF()
         if abs(kx - ratio) > 0.01 or abs(ky - ratio) > 0.01:  # not one picture pixel per screen pixel
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)

@@ -34,14 +34,11 @@ def format_bytes(n: int) -> str:
     """File sizes as a file manager shows them: ``3.7 MB``, ``820 KB``."""
     if n < 1000:
         return f"{n} bytes"
-    value = float(n)
-    for unit in ("KB", "MB", "GB"):
-        value /= 1000
-        if value < 1000:
-            break
-    else:
-        value, unit = value / 1000, "TB"
-    return f"{value:.1f} {unit}" if value < 100 else f"{value:.0f} {unit}"
+    units = ("KB", "MB", "GB", "TB")
+    value, i = n / 1000, 0
+    while value >= 1000 and i < len(units) - 1:
+        value, i = value / 1000, i + 1
+    return f"{value:.1f} {units[i]}" if value < 100 else f"{value:.0f} {units[i]}"
 
 
 def format_dimensions(width: int | None, height: int | None) -> str:
@@ -72,6 +69,7 @@ class PhotoInfo(QFrame):
         self.score = self._value()
         self.score_note = muted(QLabel())
         self.score_note.setWordWrap(True)
+        self.score_box = self._stack(self.score, self.score_note)
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         form.setHorizontalSpacing(12)
@@ -85,7 +83,7 @@ class PhotoInfo(QFrame):
             ("File", self.file_size),
             ("Kind", self.kind),
             ("Folder", self.folder),
-            ("Score", self._stack(self.score, self.score_note)),
+            ("Score", self.score_box),
         ):
             label = muted(QLabel(title), smaller=False)
             self.rows[title] = label
@@ -135,7 +133,7 @@ class PhotoInfo(QFrame):
         kind = (facts.kind or "").upper() if facts is not None else ""
         self.kind.setText(kind or os.path.splitext(hit.path)[1].lstrip(".").upper() or "unknown")
         score = hit.score
-        self._row_visible("Score", self.score.parentWidget(), score is not None)
+        self._row_visible("Score", self.score_box, score is not None)
         if score is not None:
             self.score.setText(f"{score:.3f}")
             self.score_note.setText("after the matches (a weaker match)" if weaker else "")

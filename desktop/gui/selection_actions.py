@@ -99,8 +99,9 @@ class SelectionActions(QObject):
         loupe.add_shortcut("copy", ["Ctrl+C"], lambda: self.copy_images(self._loupe_paths()))
         loupe.add_shortcut("export", ["Ctrl+Shift+E"], lambda: self.export(self._loupe_paths()))
         button = QToolButton()
-        button.setText("Open With")
+        button.setText("Open With ▾")
         button.setToolTip("Open in another application")
+        button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")
         button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         button.setMenu(self.make_open_with_menu(self._loupe_paths))
         loupe.add_tool(button, before=loupe.reveal_button)
@@ -136,7 +137,8 @@ class SelectionActions(QObject):
         self.show_selection()
 
     def selected_count(self) -> int:
-        return sum(r.height() for r in self.grid.selectionModel().selection())
+        selection = self.grid.selectionModel().selection()
+        return sum(selection.at(i).height() for i in range(selection.count()))
 
     def show_selection(self) -> None:
         status = self.window.statusBar()
@@ -280,7 +282,8 @@ class SelectionActions(QObject):
 
     def windows_open_with(self, paths: list[str]) -> None:
         there = self._present(paths, "open")
-        if there and not QProcess.startDetached("rundll32.exe", ["shell32.dll,OpenAs_RunDLL", os.path.normpath(there[0])])[0]:
+        chooser = ["shell32.dll,OpenAs_RunDLL", os.path.normpath(there[0])] if there else []
+        if there and not QProcess.startDetached("rundll32.exe", chooser)[0]:
             self.say("Cannot show Windows' “Open with” chooser")
 
     def mac_open_with(self, paths: list[str]) -> None:

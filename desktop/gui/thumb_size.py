@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence, QWheelEvent
-from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QSlider, QToolButton, QWidget
+from PySide6.QtCore import QEvent, QObject, QPoint, QRectF, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPainter, QPalette, QPen, QPixmap, QWheelEvent
+from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QSizePolicy, QSlider, QToolButton, QWidget
 
 from desktop.gui.session import SETTING_THUMB
 
@@ -26,6 +26,20 @@ NOTCH = 120  # angle delta of one wheel notch
 
 def snap(size: int) -> int:
     return max(MIN_SIZE, min(MAX_SIZE, round(size / STEP) * STEP))
+
+
+def square_icon(side: int, colour: QColor) -> QIcon:
+    """A square outline of ``side`` pixels in a 14-pixel icon: small and large thumbnails."""
+    pm = QPixmap(28, 28)
+    pm.setDevicePixelRatio(2.0)
+    pm.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pm)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QPen(colour, 1.2))
+    offset = (14 - side) / 2
+    painter.drawRoundedRect(QRectF(offset, offset, side, side), 1.5, 1.5)
+    painter.end()
+    return QIcon(pm)
 
 
 def keys(standard: QKeySequence.StandardKey, *more: str) -> list[QKeySequence]:
@@ -68,17 +82,18 @@ class ThumbnailSizer(QObject):
         row = QHBoxLayout(self.widget)
         row.setContentsMargins(6, 0, 6, 0)
         row.setSpacing(2)
-        for text, action in (("▫", self.smaller_action), (None, None), ("◻", self.larger_action)):
-            if action is None:
+        for side, action in ((7, self.smaller_action), (12, self.larger_action)):
+            if action is self.larger_action:
                 row.addWidget(self.slider)
-                continue
             button = QToolButton()
-            button.setText(text)
+            button.setIcon(square_icon(side, self.slider.palette().color(QPalette.ColorRole.WindowText)))
+            button.setIconSize(QSize(14, 14))
             button.setAutoRaise(True)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.setToolTip(action.text())
             button.clicked.connect(action.trigger)
             row.addWidget(button)
+        self.widget.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         window.statusBar().addPermanentWidget(self.widget)
         self.grid.viewport().installEventFilter(self)
 

@@ -82,7 +82,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._connect()
         self.loupe = Loupe(self.results, self.loader.any_pixmap, self)  # Space / double-click: one photo, large
-        self.loupe.cover(self.centralWidget())
+        self.loupe.cover(self.centralWidget() or self)
         self._connect_loupe()
         self.selection_actions = SelectionActions(self)  # Copy Images, Export…, Open With, "5 selected"
         self.thumb_size = ThumbnailSizer(self)  # slider, Ctrl+= / Ctrl+−, Ctrl+scroll
