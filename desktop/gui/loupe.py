@@ -70,6 +70,7 @@ class Loupe(QWidget):
         self._covered: QWidget | None = None
         self.row = -1
         self.path: str | None = None
+        self._shown: QSize | None = None
         self.loader = PhotoLoader(self)
         self.loader.loaded.connect(self._on_loaded)
         self.canvas = LoupeCanvas()
@@ -244,6 +245,7 @@ class Loupe(QWidget):
         facts = getattr(hit, "facts", None)
         size = QSize(facts.width or 0, facts.height or 0) if facts is not None else QSize()
         thumb = self._thumbnail(hit.path)
+        self._shown = None  # the box of the decoded picture on screen; None: the thumbnail (or nothing)
         self.canvas.set_photo(size, thumb.toImage() if thumb is not None and not thumb.isNull() else None, "")
         if thumb is None:
             self.canvas.set_message("Loading…")
@@ -293,7 +295,7 @@ class Loupe(QWidget):
         if self.canvas.zoomed:
             full = self.loader.request(path, FULL)
             if full is not None:
-                self._show_picture(full)
+                self._show_picture(full, FULL)
             else:
                 self.canvas.set_note(LOADING_FULL)
             return
@@ -301,13 +303,17 @@ class Loupe(QWidget):
             neighbour = self._model.hit(row)
             if neighbour is not None:
                 self.loader.request(neighbour.path, box)
-        photo = self.loader.cached(path, FULL) or self.loader.request(path, box)
+        # Fitted, a picture of the view's size paints fastest (every pixel, scaled down, on each paint, is not).
+        photo = self.loader.request(path, box)
         if photo is not None:
-            self._show_picture(photo)
+            self._show_picture(photo, box)
+        elif (full := self.loader.cached(path, FULL)) is not None and self._shown is None:
+            self._show_picture(full, FULL)  # meanwhile
 
-    def _show_picture(self, photo: Photo) -> None:
-        if self.canvas.has_full() and not photo.full:
-            return  # never trade every pixel for fewer
+    def _show_picture(self, photo: Photo, box: QSize) -> None:
+        if self.canvas.zoomed and self._shown == FULL and box != FULL:
+            return  # at 100 %, never trade every pixel for fewer
+        self._shown = box
         self.canvas.set_image(photo.image, QSize(photo.width, photo.height))
         self.info.set_dimensions(photo.width, photo.height)
         if photo.full or not self.canvas.zoomed:
@@ -317,8 +323,13 @@ class Loupe(QWidget):
         if path != self.path or not self.isVisible():
             return
         if isinstance(outcome, Photo):
-            if box == FULL or box == self.canvas.fit_box() or self.canvas.image is None:
-                self._show_picture(outcome)
+            thumbnail_only = self._shown is None
+            if self.canvas.zoomed:  # every pixel is wanted; a fitted picture is better than the thumbnail
+                wanted = box == FULL or self._shown != FULL
+            else:  # the picture for this view; a late one of another size only replaces the thumbnail
+                wanted = box == self.canvas.fit_box() or thumbnail_only
+            if wanted:
+                self._show_picture(outcome, box)
         elif isinstance(outcome, str):
             self.canvas.set_note("")
             name = os.path.basename(path)

@@ -1,11 +1,11 @@
 """Whole photos for the loupe, decoded off the main thread: sized to fit the screen, or at full resolution.
 
-A request names a photo and a box in device pixels (``FULL`` for every pixel). The decoder
-(:func:`desktop.ingest.decode.decode_image`) reads a big JPEG at 1/2, 1/4 or 1/8 scale when that is enough
-for the box (Pillow's draft mode), applies the EXIF orientation, and the result is reduced here to fit the
-box exactly, so the loupe paints it without scaling. Requests are served newest first (the photo on screen
-before the neighbours asked for ahead of time) by one thread; older ones beyond a few are dropped. A small
-cache keeps recent pictures, bounded by their memory.
+A request names a photo and a box in device pixels (``FULL`` for every pixel). Qt's reader decodes a big
+JPEG at a reduced scale when that is enough for the box, and applies the EXIF orientation; formats it does
+not read go to the indexer's decoder (:func:`desktop.ingest.decode.decode_image`, Pillow's draft mode).
+Either way the picture fits the box exactly, so the loupe paints it without scaling. Requests are served
+newest first (the photo on screen before the neighbours asked for ahead of time) by one thread; older ones
+beyond a few are dropped. A small cache keeps recent pictures, bounded by their memory.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 from PIL import Image
 from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QImage, QImageIOHandler, QImageReader
 
 from desktop import log
 from desktop.errors import ImageError
-from desktop.ingest.decode import decode_image
+from desktop.ingest.decode import MAX_PIXELS, decode_image
 
 _log = log.get("gui.photo")
 
@@ -55,7 +55,39 @@ def to_qimage(picture: Image.Image) -> QImage:
 
 
 def decode(path: str, box: QSize) -> Photo:
-    """``path`` upright, fitted into ``box`` (device pixels; ``FULL``: as it is). Raises ``ImageError``."""
+    """``path`` upright, fitted into ``box`` (device pixels; ``FULL``: as it is). Raises ``ImageError``.
+
+    Qt's reader first: it decodes a JPEG at a reduced scale for a box (libjpeg's scaled decoding), applies
+    the EXIF orientation, and lets go of Python's lock while it works, so the window's thread is not held
+    up meanwhile (Pillow's path holds it for tens of milliseconds per photo, copying pixels into Qt). What
+    Qt cannot read (HEIF, AVIF; a damaged file) goes to the decoder the indexer uses.
+    """
+    photo = _read_with_qt(path, box)
+    return photo if photo is not None else _read_with_pillow(path, box)
+
+
+def _read_with_qt(path: str, box: QSize) -> Photo | None:
+    reader = QImageReader(path)
+    reader.setAutoTransform(True)
+    stored = reader.size()
+    if not reader.canRead() or not stored.isValid() or stored.width() * stored.height() > MAX_PIXELS:
+        return None
+    sideways = bool(reader.transformation() & QImageIOHandler.Transformation.TransformationRotate90)
+    upright = stored.transposed() if sideways else stored
+    if box.width() > 0 and box.height() > 0:
+        scale = min(box.width() / upright.width(), box.height() / upright.height())
+        if scale < 1.0:  # the size asked for is of the picture as stored, before it is turned upright
+            reader.setScaledSize(QSize(max(1, round(stored.width() * scale)), max(1, round(stored.height() * scale))))
+    image = reader.read()
+    if image.isNull():
+        return None
+    wanted = QImage.Format.Format_ARGB32_Premultiplied if image.hasAlphaChannel() else QImage.Format.Format_RGB32
+    if image.format() != wanted:
+        image = image.convertToFormat(wanted)
+    return Photo(image, upright.width(), upright.height())
+
+
+def _read_with_pillow(path: str, box: QSize) -> Photo:
     full = box.width() <= 0 or box.height() <= 0
     decoded = decode_image(path, target_size=None if full else max(1, min(box.width(), box.height())))
     picture = decoded.image
