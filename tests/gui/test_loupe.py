@@ -200,3 +200,33 @@ def test_focus_going_to_the_search_field_closes_it(qtbot: QtBot, browsing: Calla
     window.activateWindow()
     qtbot.keyClick(loupe, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: not loupe.isVisible(), timeout=5000)
+
+
+@pytest.mark.parametrize("reader", ["qt", "pillow"])
+def test_photos_are_decoded_upright_and_fitted_to_the_box(tmp_path: Path, reader: str) -> None:
+    from PySide6.QtCore import QSize
+
+    from desktop.gui import photo_loader
+
+    path = exif_photo(tmp_path / "sideways.jpg", BIG, dt.datetime(2021, 7, 4), orientation=6)
+    read = photo_loader.decode if reader == "qt" else photo_loader._read_with_pillow
+    fitted = read(str(path), QSize(300, 300))
+    assert (fitted.width, fitted.height) == (1200, 1600)  # the photo's own size, upright
+    assert (fitted.image.width(), fitted.image.height()) == (225, 300)
+    left_top = fitted.image.pixelColor(5, 5)  # turned upright: the red half of the stored picture is on top
+    assert left_top.red() > 150 and left_top.blue() < 100
+    full = read(str(path), photo_loader.FULL)
+    assert full.full and (full.image.width(), full.image.height()) == (1200, 1600)
+
+
+def test_a_photo_that_cannot_be_read_says_why(qtbot: QtBot, make_window: WindowFactory, tmp_path: Path) -> None:
+    from desktop.library import Hit
+
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    window = make_window(start=False)
+    window.results.set_hits([Hit(1, str(broken), 0.5)])  # type: ignore[list-item]
+    window.stack.setCurrentWidget(window.grid)
+    window.loupe.open_at(0)
+    qtbot.waitUntil(lambda: window.loupe.canvas.message.startswith("Cannot show broken.jpg:"), timeout=20_000)
+    assert "Cannot show broken.jpg" in window.statusBar().currentMessage()
