@@ -1,4 +1,4 @@
-"""How one result cell is painted: the thumbnail fitted into a square box, the file name elided below.
+"""How one result cell is painted: the thumbnail's centre filling a square box, the file name elided below.
 
 Every cell has the same size whatever the photo's shape or resolution, so the grid stays regular and a
 cell never grows over its caption.
@@ -123,17 +123,17 @@ class ThumbnailDelegate(QStyledItemDelegate):
                 painter.drawRoundedRect(cell, 6, 6)
             box = QRect((w - self._box) // 2, PAD, self._box, self._box)
             if not pm.isNull():
-                # Thumbnails arrive sized for the box in device pixels, so this is normally a plain copy.
+                # The centre square of the picture fills the box: no letterboxing, every cell the same
+                # (the loupe shows the whole photo). Thumbnails arrive with their short side sized for the
+                # box in device pixels (ResultsModel.fill_size), so this is normally a plain copy.
                 pm_ratio = pm.devicePixelRatio()
                 if pm_ratio == 1.0:
                     pm_ratio = ratio
-                pw, ph = pm.width() / pm_ratio, pm.height() / pm_ratio
-                scale = min(box.width() / pw, box.height() / ph)
-                if abs(scale - 1.0) > 0.01:  # only while a new thumbnail size is on its way
+                side = min(pm.width(), pm.height())
+                source = QRect((pm.width() - side) // 2, (pm.height() - side) // 2, side, side)
+                if abs(side / pm_ratio - box.width()) > 0.01 * box.width():  # a new size on its way, a tiny photo
                     painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-                tw, th = round(pw * scale), round(ph * scale)
-                target = QRect(box.x() + (box.width() - tw) // 2, box.y() + (box.height() - th) // 2, tw, th)
-                painter.drawPixmap(target, pm)
+                painter.drawPixmap(box, pm, source)
             text_rect = QRect(cell.x() + PAD, box.bottom() + TEXT_GAP, cell.width() - 2 * PAD, metrics.height())
             elided = metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, text_rect.width())
             role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text

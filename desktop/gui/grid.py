@@ -1,9 +1,10 @@
 """The results grid: thumbnails under month headers when browsing, with a "Weaker matches" divider after the
 engine's cut in a search, and per-photo actions.
 
-Actions (context menu and keys while the grid has focus): Return opens, Space previews, Ctrl+C copies the
-path, Ctrl+R uses the photo as the reference, Ctrl+M finds more like it, Ctrl+Shift+O shows it in the
-file manager. Photos drag out as file URLs. Hovering a cell of a search shows its score.
+Actions (context menu and keys while the grid has focus): Return opens, Space (or a double-click) views
+it in the loupe, Ctrl+R uses the photo as the reference, Ctrl+M finds more like it, Ctrl+Shift+O shows it
+in the file manager; Copy Images, Export… and Open With come from :mod:`desktop.gui.selection_actions`.
+Photos drag out as file URLs. Hovering a cell of a search shows its score.
 
 Layout, painting and selection are :class:`~desktop.gui.section_grid.SectionGrid`'s; the sections come from
 the model (:meth:`~desktop.gui.results.ResultsModel.sections`).
@@ -55,9 +56,8 @@ class ResultsView(SectionGrid):
         self.actions_by_name: dict[str, QAction] = {}
         for name, text, keys, slot in (
             ("open", "Open", [QKeySequence(Qt.Key.Key_Return), QKeySequence("Ctrl+O")], self.open_current),
-            ("preview", "Preview", [QKeySequence(Qt.Key.Key_Space)], self.preview_current),
+            ("preview", "View", [QKeySequence(Qt.Key.Key_Space)], self.preview_current),
             ("reveal", "Show in Folder", [QKeySequence("Ctrl+Shift+O")], self.reveal_current),
-            ("copy", "Copy Path", [QKeySequence(QKeySequence.StandardKey.Copy)], self.copy_selected),
             ("reference", "Use as Reference", [QKeySequence("Ctrl+R")], self.reference_current),
             ("similar", "More Like This", [QKeySequence("Ctrl+M")], self.similar_current),
         ):
@@ -67,6 +67,8 @@ class ResultsView(SectionGrid):
             action.triggered.connect(slot)
             self.addAction(action)
             self.actions_by_name[name] = action
+        #: The context menu, by action name (None: a separator); other modules add their actions here.
+        self.menu_entries: list[str | None] = ["open", "preview", "reveal", None, "reference", "similar"]
 
     def set_thumbnail_size(self, size: int) -> None:
         self._model.set_thumbnail_size(size)
@@ -108,10 +110,11 @@ class ResultsView(SectionGrid):
         """The same scroll position, current photo and selection, where those photos are still listed."""
         model, selection = self._model, self.selectionModel()
         chosen = QItemSelection()
-        for row in sorted(r for r in (model.row_of(p) for p in place.selected) if r >= 0):
+        for row in sorted(r for r in (model.row_of(p) for p in place.selected) if r is not None):
             chosen.select(model.index(row), model.index(row))
         selection.select(chosen, QItemSelectionModel.SelectionFlag.ClearAndSelect)
-        row = model.row_of(place.current) if place.current else -1
+        found = model.row_of(place.current) if place.current else None
+        row = -1 if found is None else found
         if row >= 0:
             selection.setCurrentIndex(model.index(row), QItemSelectionModel.SelectionFlag.NoUpdate)
         self.verticalScrollBar().setValue(place.scroll)
@@ -136,11 +139,10 @@ class ResultsView(SectionGrid):
         if hit := self.current_hit():
             files.reveal(hit.path)
 
-    def copy_selected(self) -> None:
+    def selected_hits(self) -> list[FoundHit]:
+        """The selected results in grid order (the current one when none is selected)."""
         rows = sorted({i.row() for i in self.selectedIndexes()}) or [self.currentIndex().row()]
-        paths = [h.path for h in (self._model.hit(r) for r in rows) if h is not None]
-        if paths:
-            files.copy_paths(paths)
+        return [h for h in (self._model.hit(r) for r in rows) if h is not None]
 
     def reference_current(self) -> None:
         if hit := self.current_hit():
@@ -157,11 +159,11 @@ class ResultsView(SectionGrid):
         if not self.selectionModel().isSelected(idx):
             self.setCurrentIndex(idx)
         menu = QMenu(self)
-        for name in ("open", "preview", "reveal", "copy"):
-            menu.addAction(self.actions_by_name[name])
-        menu.addSeparator()
-        for name in ("reference", "similar"):
-            menu.addAction(self.actions_by_name[name])
+        for name in self.menu_entries:
+            if name is None:
+                menu.addSeparator()
+            elif (action := self.actions_by_name.get(name)) is not None:
+                menu.addAction(action)
         menu.popup(self.viewport().mapToGlobal(pos))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:

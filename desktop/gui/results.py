@@ -38,6 +38,8 @@ from desktop.search.engine import FoundHit
 
 HitRole = Qt.ItemDataRole.UserRole + 1
 PathRole = Qt.ItemDataRole.UserRole + 2
+#: The largest thumbnail asked for a cell, in cell sizes (for panoramas, whose centre crop is then soft).
+MAX_FILL = 3
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -165,18 +167,18 @@ class ResultsModel(QAbstractListModel):
     def hit(self, row: int) -> FoundHit | None:
         return self._hits[row] if 0 <= row < len(self._hits) else None
 
-    def row_of(self, path: str) -> int:
-        """The first row showing ``path``; -1 if none does."""
-        rows = self._rows.get(path)
-        return rows[0] if rows else -1
-
     def cell(self, row: int) -> tuple[str, QPixmap] | None:
         """The caption and picture of a row, for the delegate (without a round trip through Qt)."""
         hit = self.hit(row)
-        return (os.path.basename(hit.path), self._picture(hit.path)) if hit is not None else None
+        return (os.path.basename(hit.path), self._picture(hit)) if hit is not None else None
 
     def hits(self) -> list[FoundHit]:
         return list(self._hits)
+
+    def row_of(self, path: str) -> int | None:
+        """The first row showing ``path``, if any."""
+        rows = self._rows.get(path)
+        return rows[0] if rows else None
 
     @property
     def matches(self) -> int | None:
@@ -210,6 +212,23 @@ class ResultsModel(QAbstractListModel):
     def _load_size(self) -> int:
         return round(self._size * self._scale)
 
+    def fill_size(self, hit: FoundHit) -> int:
+        """The thumbnail size whose short side covers the square cell: the delegate crops its centre.
+
+        A thumbnail fits in its size (the long side), so a 3:2 photo's is asked for 1.5 times larger; very
+        wide panoramas stop at ``MAX_FILL`` times (their crop is a little soft). Rounded up to 16 pixels, so
+        that photos of nearly the same shape share one cache folder.
+        """
+        base = self._load_size
+        facts = getattr(hit, "facts", None)  # a plain search Hit has no facts: its shape is not known
+        width, height = (facts.width, facts.height) if facts is not None else (None, None)
+        if not width or not height:
+            return base
+        aspect = max(width, height) / min(width, height)
+        if aspect < 1.02:
+            return base
+        return min(MAX_FILL * base, -(-round(base * aspect) // 16) * 16)
+
     # -- QAbstractListModel -------------------------------------------------------------------------
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
@@ -222,9 +241,9 @@ class ResultsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return os.path.basename(hit.path)
         if role == Qt.ItemDataRole.DecorationRole:
-            return self._picture(hit.path)
+            return self._picture(hit)
         if role == Qt.ItemDataRole.ToolTipRole:
-            reason = self._loader.error(hit.path, self._load_size)
+            reason = self._loader.error(hit.path, self.fill_size(hit))
             extra = f"<br><i>{html.escape(reason)}</i>" if reason else ""
             score = f"<br>score {hit.score:.3f}" if hit.score is not None else ""
             taken = f"<br>{html.escape(hit.facts.taken.replace('T', ' '))}" if hit.facts.taken else ""
@@ -255,16 +274,20 @@ class ResultsModel(QAbstractListModel):
 
     # -- thumbnails ---------------------------------------------------------------------------------
 
-    def _picture(self, path: str) -> QPixmap:
-        pm = self._loader.pixmap(path, self._load_size)
+    def _picture(self, hit: FoundHit) -> QPixmap:
+        size = self.fill_size(hit)
+        pm = self._loader.pixmap(hit.path, size)
         if pm is not None:
             return pm
-        return self._broken if self._loader.error(path, self._load_size) else self._placeholder
+        if self._loader.error(hit.path, size):
+            return self._broken
+        # Until it comes (after a change of thumbnail size, say), the picture of another size, scaled.
+        return self._loader.any_pixmap(hit.path) or self._placeholder
 
     def _on_arrived(self, keys: list[tuple[str, int]]) -> None:
         """Thumbnails (or their errors) came: one change over the rows they span, so one repaint."""
-        size = self._load_size
-        rows = [row for path, s in keys if s == size for row in self._rows.get(path, ())]
+        hits = self._hits
+        rows = [row for path, s in keys for row in self._rows.get(path, ()) if s == self.fill_size(hits[row])]
         if rows:
             self.dataChanged.emit(self.index(min(rows)), self.index(max(rows)), [Qt.ItemDataRole.DecorationRole])
 

@@ -1,4 +1,5 @@
-"""The status bar: model, backend, precision and device; library size; indexing state."""
+"""The status bar: model, backend, precision and device; library size; how many photos are selected;
+indexing state."""
 
 from __future__ import annotations
 
@@ -22,13 +23,16 @@ class StatusBar(QStatusBar):
         self.library_size.setObjectName("statusSize")
         self.indexing = QLabel()
         self.indexing.setObjectName("statusIndexing")
+        self.selection = QLabel()
+        self.selection.setObjectName("statusSelection")
         self.training = QLabel()
         self.training.setObjectName("statusTraining")
         self.training.hide()
-        for label in (self.model, self.library_size, self.training, self.indexing):
+        for label in (self.model, self.library_size, self.selection, self.training, self.indexing):
             label.setContentsMargins(6, 0, 6, 0)
         self.addWidget(self.model)
         self.addWidget(self.library_size)
+        self.addWidget(self.selection)
         self.addPermanentWidget(self.training)
         self.addPermanentWidget(self.indexing)
         session.combiner_training.changed.connect(self.show_training)
@@ -59,6 +63,11 @@ class StatusBar(QStatusBar):
         self.library_size.setText(
             f"{n:,} photo{'s' if n != 1 else ''} in {folders} folder{'s' if folders != 1 else ''}"
         )
+
+    def show_selection(self, n: int) -> None:
+        """ "5 selected" (nothing when none is)."""
+        self.selection.setText(f"{n:,} selected" if n else "")
+        self.selection.setVisible(n > 0)
 
     def show_training(self) -> None:
         training = self.session.combiner_training

@@ -52,6 +52,7 @@ class ThumbnailLoader(QObject):
         self._keep = keep
         self._pixmaps: OrderedDict[Key, QPixmap] = OrderedDict()
         self._errors: dict[Key, str] = {}
+        self._latest: dict[str, Key] = {}  # the last picture of each path that arrived (any_pixmap)
         self._arrivals: list[tuple[Key, QImage | str]] = []  # guarded by _lock: a picture, or why not
         self.requests = 0  # how many loads were asked of the pool (tests check it stays small)
         self._wake.connect(self._take_arrivals, Qt.ConnectionType.QueuedConnection)
@@ -66,6 +67,14 @@ class ThumbnailLoader(QObject):
         if key not in self._errors:
             self._request(key)
         return None
+
+    def any_pixmap(self, path: str) -> QPixmap | None:
+        """The last picture of ``path`` that arrived, whatever its size (None if none is kept); no load."""
+        key = self._latest.get(path)
+        pm = self._pixmaps.get(key) if key is not None else None
+        if pm is None and key is not None:
+            del self._latest[path]
+        return pm
 
     def error(self, path: str, size: int) -> str | None:
         return self._errors.get((path, size))
@@ -143,8 +152,11 @@ class ThumbnailLoader(QObject):
             else:
                 self._pixmaps[key] = QPixmap.fromImage(outcome)
                 self._pixmaps.move_to_end(key)
+                self._latest[key[0]] = key
         while len(self._pixmaps) > self._keep:
-            self._pixmaps.popitem(last=False)
+            (path, _), _ = self._pixmaps.popitem(last=False)
+            if path in self._latest and self._latest[path] not in self._pixmaps:
+                del self._latest[path]
         self.arrived.emit([key for key, _ in arrivals])
 
 

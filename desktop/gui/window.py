@@ -21,10 +21,11 @@ from desktop.gui.filter_bar import FilterBar
 from desktop.gui.grid import ResultsView
 from desktop.gui.indexer import INDEXING
 from desktop.gui.library_panel import LibraryPanel
+from desktop.gui.loupe import Loupe
 from desktop.gui.model_dialog import ModelUnavailableDialog
-from desktop.gui.preview import PreviewDialog
 from desktop.gui.results import ResultsModel, local_paths
 from desktop.gui.search_bar import SearchBar
+from desktop.gui.selection_actions import SelectionActions
 from desktop.gui.session import (
     SETTING_RESULTS,
     SETTING_THUMB,
@@ -36,6 +37,7 @@ from desktop.gui.session import (
 )
 from desktop.gui.settings import Settings, SettingsDialog
 from desktop.gui.status import StatusBar
+from desktop.gui.thumb_size import ThumbnailSizer
 from desktop.gui.thumbnails import ThumbnailLoader
 from desktop.gui.train_confirm import start_training
 from desktop.gui.welcome import EmptyState, WelcomePanel
@@ -92,6 +94,13 @@ class MainWindow(QMainWindow):
         self.welcome.tryDemo.connect(self.demo.start)
         self.notice.settingsRequested.connect(self.open_settings)
         self.empty.actionClicked.connect(self.reopen_model_dialog)
+        self.loupe = Loupe(self.results, self.loader.any_pixmap, self)  # Space / double-click: one photo, large
+        self.loupe.cover(self.centralWidget() or self)
+        self._connect_loupe()
+        self.selection_actions = SelectionActions(self)  # Copy Images, Export…, Open With, "5 selected"
+        self.thumb_size = ThumbnailSizer(self)  # slider, Ctrl+= / Ctrl+−, Ctrl+scroll
+        self.chrome.view_menu.addSeparator()
+        self.chrome.view_menu.addActions([self.thumb_size.larger_action, self.thumb_size.smaller_action])
         self._roots_known = False
         self._last_result: Found | None = None
         self._shown: Query | None = None  # the query whose results the grid shows
@@ -185,6 +194,19 @@ class MainWindow(QMainWindow):
             lambda model: self.statusBar().showMessage(f"Composed search now uses the new Combiner for {model}", 10000)
         )
 
+    def _connect_loupe(self) -> None:
+        loupe = self.loupe
+        loupe.useAsReference.connect(lambda p: self.search_bar.use_reference(p, keep_text=True))
+        loupe.moreLikeThis.connect(lambda p: self.search_bar.use_reference(p, keep_text=False))
+        loupe.rowChanged.connect(self.grid.select_row)  # the grid's selection follows the loupe
+        loupe.closed.connect(self._loupe_closed)
+        loupe.failed.connect(lambda text: self.statusBar().showMessage(text, 6000))
+
+    def _loupe_closed(self, row: int) -> None:
+        self.grid.setFocus()
+        if 0 <= row < self.results.rowCount():
+            self.grid.scrollTo(self.results.index(row))
+
     # -- searching ----------------------------------------------------------------------------------
 
     def run_query(self, text: str, image: object) -> None:
@@ -276,9 +298,7 @@ class MainWindow(QMainWindow):
         self.search_bar.field.deselect()
 
     def preview(self, row: int) -> None:
-        dialog = PreviewDialog(self.session, self.results.hit, row, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
+        self.loupe.open_at(row)
 
     # -- which view ---------------------------------------------------------------------------------
 
@@ -369,7 +389,7 @@ class MainWindow(QMainWindow):
         s = self.session
         if after.thumbnail_size != before.thumbnail_size:
             s.set_setting(SETTING_THUMB, str(after.thumbnail_size))
-            self.grid.set_thumbnail_size(after.thumbnail_size)
+            self.thumb_size.set_size(after.thumbnail_size, save=False)
         if after.thumbnail_cache_mb != before.thumbnail_cache_mb:
             s.set_setting(SETTING_THUMB_CACHE, str(after.thumbnail_cache_mb))
             s.prune_thumbnails(after.thumbnail_cache_mb)
@@ -403,6 +423,9 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         self.chrome.stop()
+        self.thumb_size.flush()
+        self.loupe.stop()
+        self.selection_actions.stop()
         self.loader.stop()
         self.well_loader.stop()
         self.session.shutdown()

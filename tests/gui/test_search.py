@@ -11,7 +11,6 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
-from desktop.gui.preview import PreviewDialog
 from desktop.gui.window import MainWindow
 from desktop.library import Hit
 from tests.gui.conftest import WindowFactory, needs_shapes_tiny, random_photos, save_scene, single, wait_idle
@@ -169,7 +168,7 @@ def test_a_result_drags_out_as_a_file_and_drops_on_the_well(qtbot: QtBot, indexe
     wait_for_results(qtbot, window, text="x", image=hit.path)
 
 
-def test_tooltip_shows_path_and_score_and_space_previews(qtbot: QtBot, indexed_window: IndexedWindow) -> None:
+def test_tooltip_shows_path_and_score_and_space_opens_the_loupe(qtbot: QtBot, indexed_window: IndexedWindow) -> None:
     window, _ = indexed_window(5)
     search_for(qtbot, window, "y")
     hit = window.results.hit(0)
@@ -179,13 +178,13 @@ def test_tooltip_shows_path_and_score_and_space_previews(qtbot: QtBot, indexed_w
     window.grid.setFocus()
     window.grid.select_row(0)
     qtbot.keyClick(window.grid, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: window.findChild(PreviewDialog, "preview") is not None, timeout=5000)
-    preview = window.findChild(PreviewDialog, "preview")
-    assert preview.isVisible()
-    assert preview.row == 0
-    qtbot.waitUntil(lambda: preview.image.pixmap() is not None and not preview.image.pixmap().isNull(), timeout=10_000)
-    qtbot.keyClick(preview, Qt.Key.Key_Space)
-    assert not preview.isVisible()
+    loupe = window.loupe
+    qtbot.waitUntil(loupe.isVisible, timeout=5000)
+    assert loupe.row == 0
+    assert f"{hit.score:.3f}" in loupe.info.score.text()
+    qtbot.waitUntil(lambda: loupe.canvas.image is not None and not loupe.canvas.message, timeout=20_000)
+    qtbot.keyClick(loupe, Qt.Key.Key_Space)
+    assert not loupe.isVisible()
 
 
 def test_ten_thousand_results_load_only_visible_thumbnails(
