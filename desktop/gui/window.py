@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget, QVBoxLayou
 from desktop.errors import ModelUnavailable, ReframeError
 from desktop.gui.combiner_training import FAILED
 from desktop.gui.grid import ResultsView
+from desktop.gui.history import SearchHistory
 from desktop.gui.indexer import INDEXING
 from desktop.gui.library_panel import LibraryPanel
 from desktop.gui.model_dialog import ModelUnavailableDialog
@@ -69,6 +70,7 @@ class MainWindow(QMainWindow):
         # must not drop the reference's picture with them.
         self.well_loader = ThumbnailLoader(session.thumbs, threads=1)
         self.search_bar = SearchBar(self.well_loader, lambda: self.session.paste_dir)
+        self.history = SearchHistory(session, self.search_bar, self.well_loader, self)  # trail, recent, last search
         self.library_panel = LibraryPanel(session)
         self.welcome = WelcomePanel()
         self.empty = EmptyState()
@@ -92,6 +94,7 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(GAP, MARGIN, MARGIN, GAP)
         column.setSpacing(MARGIN)
         column.addWidget(self.search_bar)
+        column.addWidget(self.history.bar)
         column.addWidget(self.stack, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.library_panel)
@@ -129,6 +132,8 @@ class MainWindow(QMainWindow):
         for action in (find, paste, choose, clear):
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             search_menu.addAction(action)
+        search_menu.addSeparator()
+        search_menu.addActions([self.history.back_action, self.history.forward_action, self.history.recent_action])
         search_menu.addSeparator()
         self.train_action = search_menu.addAction("&Train Combiner from Text")
         search_menu.setToolTipsVisible(True)  # the action's tooltip says why it is greyed out without PyTorch
