@@ -23,7 +23,7 @@ TIP = (
     "(2:sunset counts twice)."
 )
 CHIP_STYLE = (
-    "QLabel#termChip { border: 1px solid palette(mid); border-radius: 9px; padding: 0px 7px;"
+    "QLabel#termChip { border: 1px solid palette(mid); border-radius: 9px; padding: 1px 7px;"
     " background: palette(base); }"
     ' QLabel#termChip[negative="true"] { background: transparent; border-style: dashed; }'
 )

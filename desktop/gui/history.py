@@ -52,6 +52,7 @@ class SearchHistory(QObject):
         self._shown: Query | None = None  # the query whose results are on screen
         self._commit: str | None = None  # the text of a query committed before its results came
         self._pending: Turn | None = None  # shown, waiting to settle
+        self._off_trail = False  # the results on screen are not the trail's current turn (typing, browsing)
         self._settle = QTimer(self)
         self._settle.setSingleShot(True)
         self._settle.setInterval(SETTLE_MS)
@@ -102,7 +103,8 @@ class SearchHistory(QObject):
             self._restore(turn)
 
     def back(self) -> None:
-        turn = self.trail.back()
+        """The turn before; from results that are no turn (browsing, a query not settled yet), the current one."""
+        turn = self.trail.current if self._off_trail else self.trail.back()
         if turn is not None:
             self._restore(turn)
 
@@ -117,6 +119,7 @@ class SearchHistory(QObject):
 
     def _restore(self, turn: Turn) -> None:
         self._drop_pending()
+        self._off_trail = False
         self._commit = turn.text
         self.session.filters = turn.filters  # the next search runs with them (a filter bar shows the query's)
         self.search_bar.set_query(turn.text, turn.image)
@@ -124,7 +127,12 @@ class SearchHistory(QObject):
 
     def _refresh(self) -> None:
         self.bar.set_trail(self.trail.turns, self.trail.cursor)
-        self.back_action.setEnabled(self.trail.can_back)
+        self._mark()
+
+    def _mark(self) -> None:
+        """Check the chip of the turn on screen (none while the screen shows something else); Back and Forward."""
+        self.bar.mark(-1 if self._off_trail else self.trail.cursor)
+        self.back_action.setEnabled(self.trail.can_back or (self._off_trail and self.trail.current is not None))
         self.forward_action.setEnabled(self.trail.can_forward)
 
     # -- when a turn is recorded --------------------------------------------------------------------
@@ -138,11 +146,15 @@ class SearchHistory(QObject):
 
     def _on_results(self, query: Query, _result: Found) -> None:
         self._shown = query
+        turn = turn_of(query)
+        current = self.trail.current
+        off = current is None or current.key != turn.key
+        if off != self._off_trail:
+            self._off_trail = off
+            self._mark()
         if query.empty:
             self._drop_pending()
             return
-        turn = turn_of(query)
-        current = self.trail.current
         committed = self._commit is not None and self._commit == query.text
         new_reference = turn.image != (current.image if current is not None else None)
         same = current is not None and current.key == turn.key
@@ -169,6 +181,7 @@ class SearchHistory(QObject):
 
     def _record(self, turn: Turn) -> None:
         self.trail.record(turn)
+        self._off_trail = False
         if turn.text and self.recent.add(turn.text):
             self.session.set_setting(SETTING_RECENT, self.recent.to_setting())
         self._refresh()

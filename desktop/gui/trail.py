@@ -8,7 +8,18 @@ forward buttons at the left do what Alt+Left and Alt+Right do. The row is hidden
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QIcon, QPixmap, QWheelEvent
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QIcon,
+    QLinearGradient,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPixmap,
+    QResizeEvent,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QToolButton, QWidget
 
 from desktop.gui.thumbnails import ThumbnailLoader
@@ -17,12 +28,14 @@ from desktop.gui.widgets import GAP, muted
 from desktop.search.history import Turn
 
 ICON = 22
+FADE = 28  # the soft edge where the strip scrolls on
 THUMB = 2 * WELL_SIZE  # the size the well loads: a chip reuses its thumbnail
 STYLE = (
-    "QToolButton#trailChip { border: 1px solid palette(mid); border-radius: 13px; padding: 2px 9px 2px 4px;"
+    "QToolButton#trailChip { border: 1px solid palette(mid); border-radius: 13px; padding: 2px 10px 2px 6px;"
     " background: palette(base); }"
     " QToolButton#trailChip:hover { border-color: palette(highlight); }"
-    " QToolButton#trailChip:checked { border: 2px solid palette(highlight); background: palette(alternate-base); }"
+    " QToolButton#trailChip:checked { border: 2px solid palette(highlight); padding: 1px 9px 1px 5px;"
+    " background: palette(alternate-base); }"
 )
 
 
@@ -42,14 +55,56 @@ class TrailChip(QToolButton):
         self.setMinimumHeight(ICON + 8)
 
 
+class _Fade(QWidget):
+    """A soft edge over one end of the strip where chips go on beyond it."""
+
+    def __init__(self, parent: QWidget, left: bool) -> None:
+        super().__init__(parent)
+        self.left = left
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.hide()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        solid = self.palette().color(QPalette.ColorRole.Window)
+        clear = QColor(solid)
+        clear.setAlpha(0)
+        gradient = QLinearGradient(0, 0, self.width(), 0)
+        gradient.setColorAt(0.0, solid if self.left else clear)
+        gradient.setColorAt(1.0, clear if self.left else solid)
+        QPainter(self).fillRect(self.rect(), gradient)
+
+
 class _Row(QScrollArea):
-    """A horizontal strip without a scroll bar: the wheel scrolls it sideways."""
+    """A horizontal strip without a scroll bar: the wheel scrolls it sideways, and a faded edge says that
+    there is more on that side."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._fades = (_Fade(self, left=True), _Fade(self, left=False))
+        bar = self.horizontalScrollBar()
+        bar.valueChanged.connect(lambda _v: self._update_fades())
+        bar.rangeChanged.connect(lambda _lo, _hi: self._update_fades())
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         bar = self.horizontalScrollBar()
         delta = event.angleDelta()
         bar.setValue(bar.value() - (delta.y() or delta.x()) // 2)
         event.accept()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._update_fades()
+
+    def _update_fades(self) -> None:
+        bar = self.horizontalScrollBar()
+        width, height = FADE, self.height()
+        left, right = self._fades
+        left.setGeometry(0, 0, width, height)
+        right.setGeometry(self.width() - width, 0, width, height)
+        left.setVisible(bar.value() > bar.minimum())
+        right.setVisible(bar.value() < bar.maximum())
+        left.raise_()
+        right.raise_()
 
 
 class TrailBar(QWidget):
@@ -96,6 +151,8 @@ class TrailBar(QWidget):
         row.addSpacing(GAP // 2)
         row.addWidget(self.strip_area, 1)
         row.addWidget(self.clear_button)
+        self._follow = -1  # the chip kept in view
+        self.strip_area.horizontalScrollBar().rangeChanged.connect(lambda _lo, _hi: self._show_current())
         loader.arrived.connect(self._on_thumbs)
         self.hide()
 
@@ -127,14 +184,21 @@ class TrailBar(QWidget):
             self._chips_row.insertWidget(self._chips_row.count() - 1, chip)
             self.chips.append(chip)
         self.setVisible(bool(turns))
-        if 0 <= cursor < len(self.chips):
-            current = self.chips[cursor]
-            self._strip.adjustSize()
-            self.strip_area.ensureWidgetVisible(current, GAP * 4, 0)
+        self._follow = cursor
+        self._show_current()
+
+    def _show_current(self) -> None:
+        """Scroll the current chip into view (again once the strip has its new width: ``rangeChanged``)."""
+        if 0 <= self._follow < len(self.chips):
+            self.strip_area.ensureWidgetVisible(self.chips[self._follow], GAP * 4, 0)
+
+    def mark(self, index: int) -> None:
+        """Check the chip of the turn on screen (-1: none is)."""
+        for chip in self.chips:
+            chip.setChecked(chip.index == index)
 
     def _choose(self, index: int) -> None:
-        for chip in self.chips:  # a checkable button unchecks itself when clicked again: keep it on screen
-            chip.setChecked(chip.index == index)
+        self.mark(index)  # a checkable button unchecks itself when clicked again: keep it checked
         self.turnChosen.emit(index)
 
     def _set_icon(self, chip: TrailChip) -> None:

@@ -26,7 +26,7 @@ SETTING_RECENT = "gui.recent_searches"
 SETTING_LAST_SEARCH = "gui.last_search"
 RECENT_LIMIT = 20
 TRAIL_LIMIT = 50
-LABEL_CHARS = 26
+LABEL_CHARS = 32
 
 
 @dataclass(frozen=True)

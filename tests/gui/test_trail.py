@@ -96,6 +96,14 @@ def test_alt_arrows_step_through_the_trail_and_a_new_query_drops_the_turns_ahead
     qtbot.waitUntil(lambda: chip_texts(window) == ["a red circle", "Similar", "a yellow star"], timeout=30_000)
     assert history.trail.cursor == 2 and not history.forward_action.isEnabled()
 
+    qtbot.keyClick(bar.field, Qt.Key.Key_Escape)  # the text goes: the screen shows no turn of the trail
+    qtbot.waitUntil(lambda: not any(c.isChecked() for c in history.bar.chips), timeout=30_000)
+    assert history.back_action.isEnabled()
+    qtbot.keyClick(bar.field, Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)  # back to the turn it left
+    qtbot.waitUntil(lambda: bar.field.text() == "a yellow star", timeout=10_000)
+    qtbot.waitUntil(lambda: history.bar.chips[2].isChecked(), timeout=30_000)
+    assert len(history.trail) == 3
+
 
 def test_a_query_left_on_screen_becomes_a_turn_but_typing_does_not_make_one_per_key(
     qtbot: QtBot, tmp_path: Path, make_window: WindowFactory

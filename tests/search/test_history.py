@@ -54,7 +54,7 @@ def test_a_long_trail_keeps_its_newest_turns() -> None:
 
 def test_a_chip_says_the_turn_in_short_and_its_tooltip_in_full() -> None:
     long = "a very long description of a photo that does not fit"
-    assert Turn(long).label().endswith("…") and len(Turn(long).label()) <= 26
+    assert Turn(long).label().endswith("…") and len(Turn(long).label()) <= 32
     assert Turn("", "/p/ref.png").label() == "Similar"
     described = Turn("make it red", "/p/ref.png", Filters.parse(after="2021", before="2022")).describe()
     assert described.splitlines() == ["Reference: /p/ref.png", "Change: make it red", "Dates: 2021-01-01 to 2022-12-31"]
