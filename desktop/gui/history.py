@@ -170,7 +170,7 @@ class SearchHistory(QObject):
     def _settled(self) -> None:
         pending, latest, shown = self._pending, self.session.latest_query, self._shown
         self._pending = None
-        if pending is None or latest is None or shown is None:
+        if pending is None or latest is None or shown is None or self.session.closed:
             return
         if turn_of(latest).key == pending.key and turn_of(shown).key == pending.key:
             self._record(turn_of(shown))
@@ -182,7 +182,7 @@ class SearchHistory(QObject):
     def _record(self, turn: Turn) -> None:
         self.trail.record(turn)
         self._off_trail = False
-        if turn.text and self.recent.add(turn.text):
+        if turn.text and self.recent.add(turn.text) and self.session.library is not None:  # (None: closed)
             self.session.set_setting(SETTING_RECENT, self.recent.to_setting())
         self._refresh()
 

@@ -122,6 +122,20 @@ def test_a_query_left_on_screen_becomes_a_turn_but_typing_does_not_make_one_per_
     assert len(window.history.trail) == 1
 
 
+def test_a_query_settling_after_the_window_closed_is_harmless(
+    qtbot: QtBot, tmp_path: Path, make_window: WindowFactory, shown_errors: list[BaseException]
+) -> None:
+    random_photos(tmp_path / "photos", 3)
+    window = make_window(roots=(tmp_path / "photos",))
+    wait_idle(qtbot, window)
+    qtbot.keyClicks(window.search_bar.field, "a blue square")  # not committed: it settles later
+    qtbot.waitUntil(lambda: window.history.settling, timeout=30_000)
+    window.close()
+    qtbot.waitUntil(lambda: not window.history.settling, timeout=30_000)
+    qtbot.waitUntil(lambda: not window.session.indexer.lane.active(), timeout=30_000)  # no write left to fail
+    assert shown_errors == []
+
+
 def test_recent_searches_drop_down_and_choosing_one_searches_it(
     qtbot: QtBot, tmp_path: Path, make_window: WindowFactory
 ) -> None:
