@@ -84,6 +84,10 @@ class SearchHistory(QObject):
         self.completer.setWidget(field)  # not setCompleter: the list opens when asked, not while typing
         self.completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
         self.completer.setMaxVisibleItems(12)
+        popup = self.completer.popup()
+        if popup is not None:
+            popup.setObjectName("recentSearches")
+            popup.setStyleSheet("QListView#recentSearches::item { padding: 3px 6px; }")
         self.completer.activated.connect(self._on_activated)
 
         field.returnPressed.connect(self._on_enter)
