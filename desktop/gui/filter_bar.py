@@ -190,8 +190,10 @@ class FilterBar(QWidget):
         row.addWidget(self.hint)
         row.addStretch(1)
         row.addWidget(self.clear_button)
+        self._made: dict[Filters, FilterChoice] = {}  # filters this bar put in force, and how they were picked
         session.rootsChanged.connect(self._on_roots)
         session.contentChanged.connect(self.refresh_years)
+        session.searchStarted.connect(lambda query: self.follow(query.filters))
         self.restore()
 
     def _menu_button(self, text: str, tip: str) -> QToolButton:
@@ -220,6 +222,7 @@ class FilterBar(QWidget):
             return
         if choice == self.choice:
             return
+        self._made[filters] = choice  # how these filters were picked, should a trail turn bring them back
         self.choice = choice
         self._show_chips()
         self.session.set_setting(SETTING_FILTERS, json.dumps(choice.to_json()) if choice.active else None)
@@ -244,6 +247,15 @@ class FilterBar(QWidget):
     def clear(self) -> None:
         self.set_choice(FilterChoice())
 
+    def follow(self, filters: Filters) -> None:
+        """Show ``filters``, put in force elsewhere (a trail turn brought back), without running anything."""
+        if filters == self.filters:
+            return
+        choice = self._made.get(filters) or FilterChoice.from_filters(filters)
+        self.choice = choice
+        self._show_chips()
+        self.session.set_setting(SETTING_FILTERS, json.dumps(choice.to_json()) if choice.active else None)
+
     def restore(self) -> None:
         """The choice kept in the settings, put in force without running anything (before the first browse)."""
         raw = self.session.setting(SETTING_FILTERS)
@@ -253,6 +265,7 @@ class FilterBar(QWidget):
             choice = FilterChoice()
         self.choice = choice
         self.session.filters = choice.filters()
+        self._made[self.session.filters] = choice
         self._show_chips()
 
     # -- chips ----------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from desktop.gui.field_reading import FieldReading
 from desktop.gui.thumbnails import ThumbnailLoader
 from desktop.gui.well import ReferenceWell
 from desktop.gui.widgets import GAP, ElidedLabel, muted
@@ -73,6 +74,7 @@ class SearchBar(QWidget):
         self.field.setClearButtonEnabled(True)
         self.field.setPlaceholderText(TEXT_HINT)
         self.field.setMinimumHeight(32)
+        self.reading = FieldReading()  # how the field's text was read, when it is more than plain text
         self.status = muted(ElidedLabel(" ", mode=Qt.TextElideMode.ElideRight), smaller=False)
         self.status.setObjectName("searchStatus")
         self.note = muted(ElidedLabel("", mode=Qt.TextElideMode.ElideRight))
@@ -95,6 +97,7 @@ class SearchBar(QWidget):
         self._timer.timeout.connect(self.run_now)
         self.field.textEdited.connect(lambda _: self._timer.start())
         self.field.textChanged.connect(self._on_text_changed)
+        self.field.textChanged.connect(self.reading.show_text)
         self.field.returnPressed.connect(self.run_now)
         self.field.pasteReference.connect(self.paste)
         self.well.referenceChanged.connect(self._on_reference)
@@ -103,6 +106,7 @@ class SearchBar(QWidget):
         column.setSpacing(GAP // 2)
         column.addStretch(1)
         column.addWidget(self.field)
+        column.addWidget(self.reading)
         column.addWidget(self.status)
         notes = QHBoxLayout()
         notes.setSpacing(GAP)
@@ -139,6 +143,15 @@ class SearchBar(QWidget):
         if text is not None:
             self.field.setText(text)
         self.run_now()
+
+    def show_query(self, text: str, reference: str | Path | None) -> None:
+        """Show a query that is already being searched (the last one, restored at start) without searching."""
+        self.well.blockSignals(True)
+        self.well.set_reference(reference)
+        self.well.blockSignals(False)
+        self._update_hint()
+        if text != self.field.text():  # (emptying the field would search: at start it is empty already)
+            self.field.setText(text)
 
     def use_reference(self, path: str, *, keep_text: bool = True) -> None:
         """A result becomes the reference; the text field keeps focus for the next change."""

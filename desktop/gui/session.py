@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from desktop.library import IndexSummary, Library, RootStatus
 from desktop.search.engine import Found, SearchRequest
 from desktop.search.field import parse_field
 from desktop.search.filters import Filters
+from desktop.search.history import SETTING_LAST_SEARCH, last_search
 from desktop.search.terms import Term
 from desktop.thumbs import DEFAULT_MAX_BYTES, ThumbnailCache
 
@@ -142,6 +144,7 @@ class Session(QObject):
     contentChanged = Signal()  # photos were added, moved or removed: re-run the query on screen
     reopened = Signal()
     demoReady = Signal(object)  # desktop.shapes.demo.DemoLibrary
+    queryRestored = Signal(str, object)  # text, reference or None: the last search, searched again on start
     _watchBatch = Signal(object)  # list[str], emitted on the watcher's thread
 
     def __init__(
@@ -183,6 +186,8 @@ class Session(QObject):
         self.indexer.modelUnavailable.connect(self._set_unavailable)
         self._last_read = 0.0
         self.live_results = 0  # how many hits the latest search returned
+        # Settings written as the library closes (after the lanes stopped): key -> what to store then.
+        self.closing_settings: dict[str, Callable[[], str | None]] = {}
 
     @classmethod
     def open(
@@ -217,10 +222,15 @@ class Session(QObject):
     # -- lifecycle ----------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Load the model behind the window, show the library (or the query on screen), read the roots, index
-        what changed, watch the folders."""
+        """Load the model behind the window, show the query on screen (on the first start, the last search
+        of the previous one; else the library), read the roots, index what changed, watch the folders."""
         self._load_model()
-        self.rerun()
+        last = last_search(self.setting(SETTING_LAST_SEARCH)) if self._latest is None else None
+        if last is not None:
+            self.queryRestored.emit(*last)
+            self.search(*last)
+        else:
+            self.rerun()
         self.refresh_roots()
         self.prune_thumbnails()
         self.indexer.request()
@@ -235,15 +245,27 @@ class Session(QObject):
         self.combiner_training.cancel()  # keeps its captions and last epoch: resumes next time
         self.search_lane.cancel_all()
         self.io_lane.cancel_all()
+        idle = True
         for lane in (self.indexer.lane, self.search_lane, self.io_lane, self.combiner_training.lane):
             if not lane.wait(timeout_ms):
                 _log.warning("lane %s still busy at shutdown", lane.name)
+                idle = False
+        if self.library is not None and idle:
+            self._write_closing_settings(self.library)
         if self.library is not None:
             self.library.close()
             self.library = None
         # What the model load froze (see _load_quietly) is collectable again, so that the interpreter's
         # exit tears it down as usual (native extensions report "leaked" objects otherwise).
         gc.unfreeze()
+
+    def _write_closing_settings(self, lib: Library) -> None:
+        try:
+            writer = lib.catalog.writer()
+            for key, value in self.closing_settings.items():
+                writer.set_setting(key, value())
+        except (ReframeError, sqlite3.Error, OSError) as exc:  # a library that cannot be written to still closes
+            _log.warning("settings not saved at close: %s", exc)
 
     @property
     def closed(self) -> bool:

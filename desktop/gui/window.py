@@ -19,6 +19,7 @@ from desktop.gui.combiner_training import FAILED
 from desktop.gui.demo_mode import DemoMode, ModelNotice
 from desktop.gui.filter_bar import FilterBar
 from desktop.gui.grid import ResultsView
+from desktop.gui.history import SearchHistory
 from desktop.gui.indexer import INDEXING
 from desktop.gui.library_panel import LibraryPanel
 from desktop.gui.loupe import Loupe
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         # must not drop the reference's picture with them.
         self.well_loader = ThumbnailLoader(session.thumbs, threads=1)
         self.search_bar = SearchBar(self.well_loader, lambda: self.session.paste_dir)
+        self.history = SearchHistory(session, self.search_bar, self.well_loader, self)  # trail, recent, last search
         self.library_panel = LibraryPanel(session)
         self.filter_bar = FilterBar(session)  # puts the filters kept in the settings in force before the first browse
         self.library_panel.mark_folders(self.filter_bar.choice.folders)
@@ -116,6 +118,7 @@ class MainWindow(QMainWindow):
         column.setSpacing(MARGIN)
         column.addWidget(self.search_bar)
         column.addWidget(self.filter_bar)
+        column.addWidget(self.history.bar)
         column.addWidget(self.notice)
         column.addWidget(self.stack, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -155,6 +158,8 @@ class MainWindow(QMainWindow):
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             search_menu.addAction(action)
         search_menu.addSeparator()
+        search_menu.addActions([self.history.back_action, self.history.forward_action, self.history.recent_action])
+        search_menu.addSeparator()
         self.train_action = search_menu.addAction("&Train Combiner from Text")
         search_menu.setToolTipsVisible(True)  # the action's tooltip says why it is greyed out without PyTorch
         self.can_train = torch_installed()  # checked once: installing PyTorch needs a restart anyway
@@ -181,6 +186,7 @@ class MainWindow(QMainWindow):
             lambda _: self.library_panel.mark_folders(self.filter_bar.choice.folders)
         )
         self.library_panel.folderClicked.connect(self.filter_bar.toggle_folder)
+        s.searchStarted.connect(lambda _q: self.library_panel.mark_folders(self.filter_bar.choice.folders))
         s.searchFailed.connect(self.show_search_error)
         s.rootsChanged.connect(self._on_roots)
         s.contentChanged.connect(s.rerun)

@@ -79,6 +79,18 @@ class FilterChoice:
     def with_kinds(self, kinds: tuple[str, ...]) -> FilterChoice:
         return replace(self, kinds=tuple(sorted(set(kinds))))
 
+    @classmethod
+    def from_filters(cls, filters: Filters) -> FilterChoice:
+        """A choice that resolves to ``filters`` (a date range spelt in days), for filters set elsewhere (a turn
+        of the refine trail brought back)."""
+        date = None
+        if filters.after or filters.before:
+            before = None
+            if filters.before:  # exclusive in Filters, inclusive in a pick: the day before
+                before = (dt.date.fromisoformat(filters.before[:10]) - dt.timedelta(days=1)).isoformat()
+            date = DatePick(RANGE, filters.after[:10] if filters.after else None, before)
+        return cls(date, filters.folders, filters.kinds)
+
     def to_json(self) -> dict[str, object]:
         date = (
             None
