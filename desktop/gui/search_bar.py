@@ -50,6 +50,8 @@ def result_line(result: Found) -> str:
     """What the status line says of a result: how many photos, and for a search how many match."""
     if result.mode == "browse":
         n = result.matches or 0
+        if n == 0 and not result.filters.active:
+            return " "  # an empty library: the view in the middle says what to do
         within = " that pass the filters" if result.filters.active else ""
         return f"{n:,} photo{'s' if n != 1 else ''}{within}, newest first"
     kind = MODE_TEXT.get(result.mode, result.mode)

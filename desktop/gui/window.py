@@ -345,6 +345,8 @@ class MainWindow(QMainWindow):
                 self.empty.show_text("No matches", "Try other words, or another reference photo.")
             else:
                 self.empty.show_text("Searching…")
+        # Nothing to filter on the welcome page (no folders yet).
+        self.filter_bar.setVisible(self.stack.currentWidget() is not self.welcome)
 
     # -- model and settings -------------------------------------------------------------------------
 
