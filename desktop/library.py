@@ -430,6 +430,9 @@ class Library:
         from desktop.ingest.pipeline import RateMeter, encode_items
 
         encoder = self.load_model()
+        warm = getattr(encoder, "warm_images", None)  # ONNX Runtime: make the image session while decoding starts
+        if callable(warm):
+            warm()
         meter = RateMeter(len(todo))
 
         def on_batch(n: int) -> None:

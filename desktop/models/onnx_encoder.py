@@ -87,6 +87,7 @@ class OnnxEncoder:
         self._tokenizer = tokenizer
         self._sessions: dict[Path, tuple[onnxruntime.InferenceSession, str]] = {}
         self._lock = threading.Lock()
+        self._locks: dict[Path, threading.Lock] = {}
         used = providers()[0]
         if used != "CPUExecutionProvider":
             self.device = used.removesuffix("ExecutionProvider").lower()
@@ -100,12 +101,31 @@ class OnnxEncoder:
 
     def _session(self, path: Path) -> tuple[onnxruntime.InferenceSession, str]:
         """The session for one tower, made on first use: a text search never pays for the image tower."""
-        with self._lock:
+        found = self._sessions.get(path)
+        if found is not None:
+            return found
+        with self._lock:  # one lock per tower: a text search does not wait for the image tower being made
+            lock = self._locks.setdefault(path, threading.Lock())
+        with lock:
             found = self._sessions.get(path)
             if found is None:
                 session = new_session(path)
                 found = self._sessions[path] = (session, session.get_inputs()[0].name)
             return found
+
+    def warm_images(self) -> None:
+        """Make the image session on a thread of its own, now: indexing calls this before it starts decoding,
+        so that the second or so ONNX Runtime spends reading and optimising the tower overlaps with the
+        first photos' decoding instead of coming before it. The first encode waits for it (the lock)."""
+        if self.pair.image in self._sessions:
+            return
+        threading.Thread(target=self._warm, name="reframe-warm-image-session", daemon=True).start()
+
+    def _warm(self) -> None:
+        try:
+            self._session(self.pair.image)
+        except Exception:  # the first encode makes it again and reports what is wrong, where it can be seen
+            return
 
     def __repr__(self) -> str:
         return f"OnnxEncoder({self.name!r}, dim={self.dim}, precision={self.precision!r})"

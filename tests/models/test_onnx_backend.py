@@ -235,6 +235,26 @@ CLI = "from desktop.cli import main\nrc = main(sys.argv[1:])\n"
 
 
 @needs_shapes_tiny
+def test_the_image_session_made_ahead_while_texts_are_encoded_gives_the_same_features(tmp_path: Path) -> None:
+    """Indexing makes the image session on a thread of its own (warm_images) while decoding starts; a text
+    encoded meanwhile does not wait for it, and the features are those of a session made on first use."""
+    from desktop.shapes.render import Style, render
+    from desktop.shapes.world import random_scene
+
+    paths = LibraryPaths(tmp_path / "lib").ensure()
+    warmed = load_encoder("shapes-tiny", paths, backend="onnx")
+    cold = load_encoder("shapes-tiny", paths, backend="onnx")
+    assert isinstance(warmed, OnnxEncoder) and isinstance(cold, OnnxEncoder)
+    warmed.warm_images()
+    warmed.warm_images()  # twice: still one session
+    texts = warmed.encode_texts(["a red circle"])
+    rng = random.Random(3)
+    pixels = np.stack([warmed.preprocess(render(random_scene(rng), rng, Style(canvas=128))) for _ in range(5)])
+    np.testing.assert_array_equal(warmed.encode_images(pixels), cold.encode_images(pixels))
+    np.testing.assert_array_equal(texts, cold.encode_texts(["a red circle"]))
+
+
+@needs_shapes_tiny
 def test_text_search_on_onnx_never_imports_torch(tmp_path: Path) -> None:
     from desktop.shapes.world import Obj, Scene
     from tests.conftest import write_scene
