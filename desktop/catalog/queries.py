@@ -70,10 +70,12 @@ def vectors_for(catalog: Catalog, model: str, ids: np.ndarray) -> tuple[np.ndarr
 
 
 def count(catalog: Catalog, filters: Filters) -> int:
+    """Searchable photos passing ``filters``. Counting walks an index over every such photo (~0.27 s at a
+    million), so the answer is kept until the catalog next changes: paging through a browse counts once."""
     where, params = filters.sql()
-    return int(
-        catalog._query(f"SELECT COUNT(*) FROM images WHERE {_state(filters)} AND {where}", [INDEXED, *params])[0][0]
-    )
+    sql = f"SELECT COUNT(*) FROM images WHERE {_state(filters)} AND {where}"
+    args = [INDEXED, *params]
+    return catalog._cached(f"count {sql} {args!r}", lambda conn: int(conn.execute(sql, args).fetchone()[0]))
 
 
 def capture_years(catalog: Catalog) -> list[tuple[int, int]]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -28,6 +29,10 @@ from desktop.catalog.rows import (
 )
 from desktop.catalog.writer import CatalogWriter, chunks, placeholders
 from desktop.errors import LibraryError
+
+_T = TypeVar("_T")
+#: Cached reads kept per reader connection before the cache starts afresh (see Catalog._cached).
+_CACHED_READS = 64
 
 
 class Catalog:
@@ -108,6 +113,23 @@ class Catalog:
 
     def _query(self, sql: str, params: Iterable[object] = ()) -> list[tuple]:
         return self._reader().execute(sql, tuple(params)).fetchall()
+
+    def _cached(self, key: str, compute: Callable[[sqlite3.Connection], _T]) -> _T:
+        """A read whose answer holds until the catalog changes (a count over a million rows, say).
+
+        Kept per reader connection, and dropped when SQLite's ``data_version`` moves: it does when another
+        connection (the catalog's one writer, in this process or another) commits, and readers never write.
+        """
+        conn = self._reader()
+        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        cache = getattr(self._local, "cache", None)
+        if cache is None or cache[0] is not conn or cache[1] != version or len(cache[2]) > _CACHED_READS:
+            cache = (conn, version, {})
+            self._local.cache = cache
+        answers: dict[str, Any] = cache[2]
+        if key not in answers:
+            answers[key] = compute(conn)
+        return answers[key]
 
     @contextmanager
     def _snapshot(self) -> Iterator[sqlite3.Connection]:

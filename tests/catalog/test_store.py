@@ -340,3 +340,31 @@ def test_closed_catalog_refuses_work(catalog: Catalog) -> None:
         catalog.roots()
     with pytest.raises(LibraryError):
         catalog.writer()
+
+
+def test_a_kept_count_follows_every_change_to_the_catalog(catalog: Catalog) -> None:
+    """Counting is kept between pages of a browse, and never outlives a write: from this thread or another,
+    through this catalog's writer or another process's."""
+    from desktop.catalog import queries
+    from desktop.search.filters import Filters
+
+    root = catalog.writer().add_root("/photos")
+    for i in range(3):
+        add(catalog, root, f"{i}.jpg")
+    everything, pngs = Filters(), Filters(kinds=("png",))
+    assert queries.count(catalog, everything) == 3
+    assert queries.count(catalog, everything) == 3  # kept
+    add(catalog, root, "3.jpg")
+    assert queries.count(catalog, everything) == 4
+    first = catalog.image_by_path(f"{root.path}/0.jpg")
+    assert first is not None
+    removed = threading.Thread(target=lambda: catalog.writer().delete_images([first.id]))
+    removed.start()
+    removed.join()
+    assert queries.count(catalog, everything) == 3
+    other = sqlite3.connect(catalog.path)  # another process's write, say
+    with other:
+        other.execute("UPDATE images SET state = ? WHERE path = ?", (FAILED, f"{root.path}/1.jpg"))
+    other.close()
+    assert queries.count(catalog, everything) == 2
+    assert queries.count(catalog, pngs) == 0
