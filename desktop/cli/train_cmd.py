@@ -66,7 +66,7 @@ def register(sub: argparse._SubParsersAction, common: Callable[..., None]) -> No
         "--sum-weight",
         type=float,
         default=None,
-        help="shapes: share of the image+text sum blended into every query (default: %(const)s; 0 turns it off)",
+        help="shapes: share of the image+text sum blended into every query (default 0: off, measured no better)",
     )
     p.add_argument("--out", metavar="FILE", help="weights file (default: <library>/combiners/<model>/...)")
     common(p)

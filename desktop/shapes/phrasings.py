@@ -35,6 +35,17 @@ SLOTS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: The slot that names what an edit changes: a template without it leaves that to the picture.
+SUBJECT: dict[str, str] = {
+    "colour": "shape",
+    "shape": "shape",
+    "size": "shape",
+    "background": "bg",
+    "add": "shape2",
+    "remove": "shape",
+}
+
+
 @dataclass(frozen=True)
 class EditSlots:
     """What an edit does, in world values: enough to write it down in any phrasebook."""
@@ -50,8 +61,14 @@ class Phrasebook:
     words: Mapping[str, Mapping[str, tuple[str, ...]]]  # word class -> world value -> ways to say it
     typo_rate: float = 0.0  # share of texts with one light typo
 
-    def render(self, slots: EditSlots, rng: random.Random) -> str:
-        template = rng.choice(self.templates[slots.kind])
+    def render(self, slots: EditSlots, rng: random.Random, *, self_contained: bool = False) -> str:
+        """One way to ask for the edit. ``self_contained``: only templates that name what is edited, so
+        the text alone says what the world's phrasings say ("keep only the square" needs the picture to
+        tell which shape goes; the text tower, which never sees it, is not taught from such texts)."""
+        templates = self.templates[slots.kind]
+        if self_contained:
+            templates = tuple(t for t in templates if "{" + SUBJECT[slots.kind] + "}" in t)
+        template = rng.choice(templates)
         text = template.format(**{k: rng.choice(self._say(k, v)) for k, v in slots.values.items()})
         if self.typo_rate and rng.random() < self.typo_rate:
             text = typo(text, rng)
@@ -287,13 +304,10 @@ TRAIN = Phrasebook(
             "without the {shape}",
             "no {shape}",
             "erase the {shape}",
-            "keep only the {other}",
-            "just the {other}",
             "same but without the {shape}",
             "can you remove the {shape}?",
             "drop the {shape}",
             "please remove the {shape}",
-            "the {other} alone",
         ),
     },
     words=_WORDS,

@@ -8,7 +8,7 @@ import pytest
 
 from desktop.shapes import phrasings
 from desktop.shapes.composed import build_benchmark, held_out_texts, make_triplets
-from desktop.shapes.phrasings import HELD_OUT, TRAIN, WORLD, edit_slots, rephrase, typo, world_texts
+from desktop.shapes.phrasings import HELD_OUT, TRAIN, WORLD, Phrasebook, edit_slots, rephrase, typo, world_texts
 from desktop.shapes.world import EDIT_KINDS, apply_edit, possible_edits, random_scene
 
 
@@ -86,3 +86,16 @@ def test_wider_triplets_keep_references_and_targets() -> None:
     assert [e.target for e in world.edits] == [e.target for e in wide.edits]
     changed = sum(a != b for a, b in zip(world.texts, wide.texts, strict=True))
     assert 0.4 * len(world.texts) < changed < 0.8 * len(world.texts)
+
+
+def test_self_contained_phrasings_name_what_they_edit() -> None:
+    """ "keep only the square" needs the picture to say which shape goes: never given to the text tower alone,
+    and not in the training phrasebook at all (it taught the Combiner to drop and to keep the shape it names)."""
+    book = Phrasebook("t", {**TRAIN.templates, "remove": ("remove the {shape}", "keep only the {other}")}, {})
+    rng = random.Random(4)
+    for ref, edit in _edits(300, seed=6):
+        slots = edit_slots(ref, edit)
+        texts = {book.render(slots, rng, self_contained=True) for _ in range(5)}
+        if edit.kind == "remove":
+            assert all(t.startswith("remove the") for t in texts), texts
+    assert not [t for t in TRAIN.templates["remove"] if "{shape}" not in t]
