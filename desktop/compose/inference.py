@@ -74,9 +74,7 @@ class Fusion:
     def card(self) -> dict[str, Any]:
         return {"enabled": True, "sum_weight": self.sum_weight}
 
-    def blend(
-        self, combined: np.ndarray, summed: np.ndarray, network: Any = None, img: Any = None, txt: Any = None
-    ) -> np.ndarray:
+    def blend(self, combined: np.ndarray, summed: np.ndarray) -> np.ndarray:
         """Unit (n, d) Combiner and sum queries -> unit fused queries."""
         w = self.sum_weight
         return normalize((1.0 - w) * normalize(combined) + w * normalize(summed))

@@ -243,7 +243,7 @@ def evaluate_composed(
             network = combiner.network if isinstance(combiner, NumpyCombiner) else combiner
             methods["combiner"] = compose_query(network, ref_raw, txt_raw)
             if fusion is not None:
-                methods["fused"] = fusion.blend(methods["combiner"], methods["sum"], network, ref_raw, txt_raw)
+                methods["fused"] = fusion.blend(methods["combiner"], methods["sum"])
         out: dict = {}
         for name, qv in methods.items():
             rec = _recalls(normalize(qv) @ gal.T, hits, exclude, ks)
