@@ -32,7 +32,12 @@ def register(sub: argparse._SubParsersAction, common: Callable[..., None]) -> No
     p.add_argument(
         "--text-tower",
         action="store_true",
-        help="only teach the bundled model's text tower the wider phrasebook (the image tower stays bit for bit)",
+        help="only teach a trained model's text tower the wider phrasebook (the image tower stays bit for bit)",
+    )
+    p.add_argument(
+        "--base",
+        metavar="DIR",
+        help="--text-tower: the model to start from, as `reframe train` writes it (default: the bundled one)",
     )
     common(p)
     p.set_defaults(func=cmd_train)
@@ -111,7 +116,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         bar.set_postfix(loss=f"{loss:.3f}")
 
     if args.text_tower:
-        card = train_text_tower(BUNDLED / "shapes-tiny", out, text_cfg, progress=progress)
+        base = Path(args.base) if args.base else BUNDLED / "shapes-tiny"
+        if not (base / "model.safetensors").is_file():
+            raise UsageError(f"--base {base}: no model.safetensors there.", hint="Give a folder `reframe train` wrote.")
+        card = train_text_tower(base, out, text_cfg, progress=progress)
     else:
         card = train(out, cfg, progress=progress)
     bar.close()
