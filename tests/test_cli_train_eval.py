@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from desktop.cli import main
+from desktop.compose.inference import Fusion, load_query_combiner
 
 CIRR = Path(__file__).resolve().parents[2] / "shared" / "data" / "cirr"
 needs_cirr = pytest.mark.skipif(not (CIRR / "captions").is_dir(), reason="../shared/data/cirr is not beside the repo")
@@ -23,6 +24,8 @@ def test_train_combiner_on_shapes_then_composed_search_uses_it(
     assert written.is_file()
     card = json.loads(written.with_suffix(".json").read_text())
     assert card["backbone"] == "test-pixels" and "shapes-world" in card["recipe"] and card["epochs"] == 2
+    assert "training phrasebook" in card["recipe"], "edits come in the wider phrasebook's words by default"
+    assert "fusion" not in card, "the blend with the sum measured no better on the shapes world: off by default"
     assert not written.with_suffix(".ckpt").exists(), "the resume checkpoint is removed once training is done"
     main(["index", str(photos), *lib, *MODEL])
     capsys.readouterr()
@@ -32,6 +35,15 @@ def test_train_combiner_on_shapes_then_composed_search_uses_it(
     found = json.loads(captured.out)
     assert len(found["results"]) == 10 and found["mode"] == "combiner"
     assert "sum baseline" not in captured.err, "the trained Combiner is used"
+
+
+def test_train_combiner_in_world_words_with_a_fusion(tmp_path: Path) -> None:
+    out = tmp_path / "c.safetensors"
+    args = ["--refs", "30", "--epochs", "1", "--batch-size", "32", "--phrasings", "world", "--sum-weight", "0.3"]
+    assert main(["train-combiner", *args, "--out", str(out), "--library", str(tmp_path / "lib"), *MODEL]) == 0
+    card = json.loads(out.with_suffix(".json").read_text())
+    assert "phrasebook" not in card["recipe"] and card["fusion"] == Fusion(0.3).card()
+    assert load_query_combiner(out).fusion == Fusion(0.3)
 
 
 @needs_cirr

@@ -18,14 +18,27 @@ from desktop.paths import RESOURCES, safe_name
 #: are TextOnlyConfig's: 30, where the text-only Combiner on shapes-tiny stops improving).
 IMAGE_REFS, IMAGE_EPOCHS = 10_000, 20
 TEXT_REFS = 5_000
+#: Share of the shapes Combiner's training edits left in the world's own phrasings (the rest: the wider
+#: training phrasebook).
+WORLD_SHARE = 0.4
 
 
 def register(sub: argparse._SubParsersAction, common: Callable[..., None]) -> None:
     p = sub.add_parser("train", help="train the shapes-tiny CLIP on the synthetic shapes world (seeded)")
     p.add_argument("--out", metavar="DIR", help="where to write it (default: the library's models/shapes-tiny)")
-    p.add_argument("--steps", type=int, default=1500)
+    p.add_argument("--steps", type=int, default=None, help="default: 1500; --text-tower: 300")
     p.add_argument("--pool", type=int, default=50_000, help="rendered scenes to train on")
-    p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--seed", type=int, default=None, help="default: 1234; --text-tower: 77")
+    p.add_argument(
+        "--text-tower",
+        action="store_true",
+        help="only teach a trained model's text tower the wider phrasebook (the image tower stays bit for bit)",
+    )
+    p.add_argument(
+        "--base",
+        metavar="DIR",
+        help="--text-tower: the model to start from, as `reframe train` writes it (default: the bundled one)",
+    )
     common(p)
     p.set_defaults(func=cmd_train)
 
@@ -48,6 +61,18 @@ def register(sub: argparse._SubParsersAction, common: Callable[..., None]) -> No
     p.add_argument("--proj-dim", type=int, default=None)
     p.add_argument("--hidden-dim", type=int, default=None)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--phrasings",
+        choices=("wide", "world"),
+        default="wide",
+        help="shapes: edits in the training phrasebook's many wordings (default) or only the world's own",
+    )
+    p.add_argument(
+        "--sum-weight",
+        type=float,
+        default=None,
+        help="shapes: share of the image+text sum blended into every query (default 0: off, measured no better)",
+    )
     p.add_argument("--out", metavar="FILE", help="weights file (default: <library>/combiners/<model>/...)")
     common(p)
     p.set_defaults(func=cmd_train_combiner)
@@ -72,16 +97,31 @@ def cmd_train(args: argparse.Namespace) -> int:
     from desktop.shapes.train_clip import TrainConfig, train
 
     out = Path(args.out) if args.out else LibraryPaths(resolve_library_dir(args.library)).models / "shapes-tiny"
-    cfg = TrainConfig(seed=args.seed, steps=args.steps, pool=args.pool)
     from tqdm import tqdm
 
-    bar = tqdm(total=cfg.steps, unit="step", desc="training", file=sys.stderr, disable=not sys.stderr.isatty())
+    if args.text_tower:
+        from desktop.shapes.train_text import TextTrainConfig, train_text_tower
+
+        text_cfg = TextTrainConfig()
+        text_cfg.steps = args.steps or text_cfg.steps
+        text_cfg.seed = text_cfg.seed if args.seed is None else args.seed
+        total = text_cfg.steps
+    else:
+        cfg = TrainConfig(seed=1234 if args.seed is None else args.seed, steps=args.steps or 1500, pool=args.pool)
+        total = cfg.steps
+    bar = tqdm(total=total, unit="step", desc="training", file=sys.stderr, disable=not sys.stderr.isatty())
 
     def progress(step: int, total: int, loss: float) -> None:
         bar.update(step - bar.n)
         bar.set_postfix(loss=f"{loss:.3f}")
 
-    card = train(out, cfg, progress=progress)
+    if args.text_tower:
+        base = Path(args.base) if args.base else BUNDLED / "shapes-tiny"
+        if not (base / "model.safetensors").is_file():
+            raise UsageError(f"--base {base}: no model.safetensors there.", hint="Give a folder `reframe train` wrote.")
+        card = train_text_tower(base, out, text_cfg, progress=progress)
+    else:
+        card = train(out, cfg, progress=progress)
     bar.close()
     from desktop.models.loader import export_folder_model
 
@@ -105,6 +145,7 @@ def cmd_train_combiner(args: argparse.Namespace) -> int:
         return _train_text_only(args)
     args.refs = args.refs or IMAGE_REFS
     args.epochs = args.epochs or IMAGE_EPOCHS
+    from desktop.compose.inference import DEFAULT_SUM_WEIGHT, Fusion
     from desktop.compose.train import DEFAULT_LR, CombinerConfig, train_combiner
     from desktop.compose.weights import save_combiner
 
@@ -159,6 +200,12 @@ def cmd_train_combiner(args: argparse.Namespace) -> int:
             "train_seconds": round(time.time() - t1, 1),
             "metrics": history[-1].get("val", {}) if history else {},
         }
+        if not args.cirr_annotations:
+            weight = DEFAULT_SUM_WEIGHT if args.sum_weight is None else args.sum_weight
+            if not 0.0 <= weight <= 1.0:
+                raise UsageError(f"--sum-weight must be between 0 and 1, got {weight}")
+            if weight > 0:
+                card["fusion"] = Fusion(weight).card()
         save_combiner(out, comb.cpu(), card)
         out.with_suffix(".ckpt").unlink(missing_ok=True)
         lib.reload_combiner()
@@ -196,13 +243,17 @@ def _train_text_only(args: argparse.Namespace) -> int:
 
 def _shapes_features(args: argparse.Namespace, encoder):
     from desktop.shapes.composed import TRAIN_SEED, VAL_SEED, make_triplets, triplet_features
+    from desktop.shapes.phrasings import TRAIN
 
     seed = TRAIN_SEED + args.seed
-    train = make_triplets(args.refs, seed)
+    book = TRAIN if args.phrasings == "wide" else None
+    train = make_triplets(args.refs, seed, phrasebook=book, world_share=WORLD_SHARE)
     ref, mod, tgt = triplet_features(encoder, train, seed)
-    val_t = make_triplets(max(100, args.refs // 20), VAL_SEED, per_ref=1)
+    val_t = make_triplets(max(100, args.refs // 20), VAL_SEED, per_ref=1, phrasebook=book, world_share=WORLD_SHARE)
     val = triplet_features(encoder, val_t, VAL_SEED)
     recipe = f"shapes-world triplets: {args.refs} references x 4 edits (seed {seed}), image features"
+    if book is not None:
+        recipe += f"; {1 - WORLD_SHARE:.0%} of the edits reworded by the training phrasebook (shapes.phrasings)"
     return ref, mod, tgt, val, recipe
 
 
@@ -245,7 +296,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
             report = {
                 "text": evaluate_text(encoder),
-                "composed": evaluate_composed(encoder, combiner, build_benchmark(args.queries)),
+                "composed": evaluate_composed(encoder, combiner, build_benchmark(args.queries), held_out=True),
             }
         report["model"] = lib.model_name
         if args.json:
@@ -265,10 +316,15 @@ def _print_report(report: dict) -> None:
         print(f"  {kind:28s} {r['P@10']:.3f}   (chance {r['chance']:.3f})")
     comp = report["composed"]
     print(f"composed search, {comp['queries']} queries, gallery {comp['gallery']}:")
-    for name, entry in comp["methods"].items():
-        o = entry["overall"]
-        per = "  ".join(f"{k} {entry[k]['R@1']:.2f}" for k in entry if k != "overall")
-        print(f"  {name:9s} R@1 {o['R@1']:.3f}  R@5 {o['R@5']:.3f}  R@10 {o['R@10']:.3f}   R@1 by edit: {per}")
+    sections = [("world phrasings", comp["methods"])]
+    if "held_out" in comp:
+        sections.append(("held-out phrasings (never trained on)", comp["held_out"]["methods"]))
+    for title, methods in sections:
+        print(f" {title}:")
+        for name, entry in methods.items():
+            o = entry["overall"]
+            per = "  ".join(f"{k} {entry[k]['R@1']:.2f}" for k in entry if k != "overall")
+            print(f"  {name:9s} R@1 {o['R@1']:.3f}  R@5 {o['R@5']:.3f}  R@10 {o['R@10']:.3f}   R@1 by edit: {per}")
 
 
 BUNDLED = RESOURCES / "models"

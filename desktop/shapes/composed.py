@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from desktop.compose.inference import QueryCombiner
+from desktop.compose.inference import Fusion, NumpyCombiner, QueryCombiner, compose_query, sum_query
 from desktop.models.encoder import Encoder, normalize
 from desktop.shapes.dataset import render_set, satisfied
+from desktop.shapes.phrasings import HELD_OUT, Phrasebook, rephrase
 from desktop.shapes.world import (
     BACKGROUNDS,
     COLOURS,
@@ -37,6 +38,7 @@ TRAIN_SEED = 2024
 VAL_SEED = 3031
 BENCH_SEED = 4242
 TEXT_BENCH_SEED = 5353
+HELD_OUT_SEED = 6464
 
 
 # ------------------------------------------------------------------------------------------ triplets
@@ -52,7 +54,12 @@ class Triplets:
         return [e.text for e in self.edits]
 
 
-def make_triplets(n_refs: int, seed: int, per_ref: int = 4) -> Triplets:
+def make_triplets(
+    n_refs: int, seed: int, per_ref: int = 4, *, phrasebook: Phrasebook | None = None, world_share: float = 0.4
+) -> Triplets:
+    """``n_refs`` references x ``per_ref`` edits in the world's phrasings; with ``phrasebook``, all but
+    ``world_share`` of the edits are asked for in its words instead (same references, edits and targets:
+    the rewording draws from a random state of its own)."""
     rng = random.Random(seed)
     refs: list[Scene] = []
     edits: list[Edit] = []
@@ -68,6 +75,12 @@ def make_triplets(n_refs: int, seed: int, per_ref: int = 4) -> Triplets:
         for e in group[:per_ref]:
             refs.append(ref)
             edits.append(e)
+    if phrasebook is not None:
+        words = random.Random(seed * 7919 + 1)
+        edits = [
+            e if words.random() < world_share else rephrase(r, e, phrasebook, words)
+            for r, e in zip(refs, edits, strict=True)
+        ]
     return Triplets(refs, edits)
 
 
@@ -185,6 +198,12 @@ def _recalls(scores: np.ndarray, hits: np.ndarray, exclude: np.ndarray, ks: tupl
     return {f"R@{k}": (better < k).astype(np.float32) for k in ks}
 
 
+def held_out_texts(bench: ComposedBench, seed: int = HELD_OUT_SEED) -> list[str]:
+    """Each query's edit asked for in the held-out phrasebook's words (never in any training set)."""
+    rng = random.Random(seed)
+    return [rephrase(bench.gallery[q.ref_index], q.edit, HELD_OUT, rng).text for q in bench.queries]
+
+
 def evaluate_composed(
     encoder: Encoder,
     combiner: QueryCombiner | None,
@@ -192,36 +211,54 @@ def evaluate_composed(
     *,
     seed: int = BENCH_SEED,
     ks: tuple[int, ...] = (1, 5, 10),
+    held_out: bool = False,
+    fusion: Fusion | None = None,
 ) -> dict:
-    """Recall@K of image-only, text-only, normalised sum and (if given) Combiner queries."""
-    from desktop.compose.inference import compose_query, sum_query
+    """Recall@K of image-only, text-only, normalised sum and (if given) Combiner queries, and of the fused
+    query (the Combiner's own fusion, or ``fusion``) when there is one.
 
+    ``methods`` holds the world's phrasings; with ``held_out`` the same queries are asked again in the
+    held-out phrasebook's words (:func:`held_out_texts`), under ``held_out.methods``.
+    """
     gal_raw = encode_scenes(encoder, bench.gallery, seed + 7)
     gal = normalize(gal_raw)
     keys = [s.key() for s in bench.gallery]
     key_ids = {k: i for i, k in enumerate(dict.fromkeys(keys))}
     gal_key = np.asarray([key_ids[k] for k in keys])
     ref_raw = gal_raw[[q.ref_index for q in bench.queries]]  # the very picture the user drops
-    txt_raw = encode_texts(encoder, [q.edit.text for q in bench.queries])
     target_key = np.asarray([key_ids.get(q.edit.target.key(), -1) for q in bench.queries])
     hits = gal_key[None, :] == target_key[:, None]
     exclude = np.asarray([q.ref_index for q in bench.queries])
-    methods = {
-        "image": normalize(ref_raw),
-        "text": normalize(txt_raw),
-        "sum": sum_query(ref_raw, txt_raw),
-    }
-    if combiner is not None:
-        methods["combiner"] = compose_query(combiner, ref_raw, txt_raw)
     kinds = np.asarray([q.edit.kind for q in bench.queries])
-    report: dict = {"queries": len(bench.queries), "gallery": len(bench.gallery), "methods": {}}
-    for name, qv in methods.items():
-        rec = _recalls(normalize(qv) @ gal.T, hits, exclude, ks)
-        entry = {"overall": {k: float(v.mean()) for k, v in rec.items()}}
-        for kind in EDIT_KINDS:
-            sel = kinds == kind
-            entry[kind] = {k: float(v[sel].mean()) for k, v in rec.items()}
-        report["methods"][name] = entry
+    fusion = fusion or (combiner.fusion if isinstance(combiner, NumpyCombiner) else None)
+
+    def score(texts: list[str]) -> dict:
+        txt_raw = encode_texts(encoder, texts)
+        methods = {
+            "image": normalize(ref_raw),
+            "text": normalize(txt_raw),
+            "sum": sum_query(ref_raw, txt_raw),
+        }
+        if combiner is not None:
+            network = combiner.network if isinstance(combiner, NumpyCombiner) else combiner
+            methods["combiner"] = compose_query(network, ref_raw, txt_raw)
+            if fusion is not None:
+                methods["fused"] = fusion.blend(methods["combiner"], methods["sum"])
+        out: dict = {}
+        for name, qv in methods.items():
+            rec = _recalls(normalize(qv) @ gal.T, hits, exclude, ks)
+            entry = {"overall": {k: float(v.mean()) for k, v in rec.items()}}
+            for kind in EDIT_KINDS:
+                sel = kinds == kind
+                entry[kind] = {k: float(v[sel].mean()) for k, v in rec.items()}
+            out[name] = entry
+        return out
+
+    report: dict = {"queries": len(bench.queries), "gallery": len(bench.gallery)}
+    report["methods"] = score([q.edit.text for q in bench.queries])
+    if held_out:
+        texts = held_out_texts(bench)
+        report["held_out"] = {"phrasebook": HELD_OUT.name, "examples": texts[:12], "methods": score(texts)}
     return report
 
 

@@ -110,3 +110,19 @@ def test_shapes_caption_triplets_follow_the_image_triplets() -> None:
     assert shuffled == shapes_triplets(30, seed=9)
     for a, b in zip(plain, shuffled, strict=True):  # the same objects, maybe in another order
         assert sorted(a.target.split()) == sorted(b.target.split())
+
+
+def test_requests_come_in_other_sentence_shapes_and_with_typos(many: list[CaptionTriplet]) -> None:
+    """Questions, "please", "same photo but ...", and the odd typo, as well as bare requests."""
+    mods = [t.modification for t in many]
+    assert sum(m.startswith(("can you ", "could you ")) and m.endswith("?") for m in mods) >= 200
+    assert sum(m.startswith("same photo but ") for m in mods) >= 200
+    assert sum(m.startswith("please ") or m.endswith(" please") for m in mods) >= 200
+    starts = ("can you ", "could you ", "please ", "i'd like you to ", "same photo but ", "same scene, ", "now ")
+    ends = ("?", " please", ", everything else the same", " for me")
+    wrapped = sum(m.startswith(starts) or m.endswith(ends) for m in mods)
+    assert 0.3 * len(mods) < wrapped < 0.6 * len(mods)  # most requests stay bare
+    words = {w for t in many for w in (t.reference + " " + t.target).split()}
+    known = words | {w for m in mods[::7] for w in m.split()}
+    typos = [m for m in mods if any(w.isalpha() and len(w) >= 4 and w not in known for w in m.split())]
+    assert len(typos) >= len(mods) // 100

@@ -2,7 +2,8 @@
 
 Triplets come in groups of ``per_ref`` edits of one reference photo: the first two of the same kind
 (most likely with different values, e.g. "make the car red" and "make the car blue"), the rest of other
-kinds, so that a training batch holds the hard negatives a user's library is full of.
+kinds, so that a training batch holds the hard negatives a user's library is full of. Each request is
+then put in one of several sentence shapes, sometimes with a typo (:func:`.reword.reword`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import random
 from dataclasses import dataclass
 
 from desktop.compose.phrasebook.edits import EDITS, possible_edits
+from desktop.compose.phrasebook.reword import reword
 from desktop.compose.phrasebook.scene import Photo, random_photo
 
 #: Tries for a fresh edit of one kind before another kind is drawn.
@@ -53,6 +55,6 @@ def edit_group(photo: Photo, rng: random.Random, per_ref: int) -> list[CaptionTr
             target = edit.target.caption()
             if target != reference and (edit.text, target) not in seen:
                 seen.add((edit.text, target))
-                group.append(CaptionTriplet(reference, edit.text, target, kind))
+                group.append(CaptionTriplet(reference, reword(edit.text, rng), target, kind))
                 break
     return group
