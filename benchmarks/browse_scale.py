@@ -66,8 +66,9 @@ def measure(lib_dir: Path, repeats: int) -> dict[str, Any]:
                 times.append(time.perf_counter() - t)
             first, rest = times[0], times[1:]
             out[name] = {"first_ms": round(first * 1000, 2), "then": summary_ms(rest), "matches": found.matches}
-            print(table(["browse", "first ms", "then p50", "then p95"],
-                        [[name, out[name]["first_ms"], out[name]["then"]["p50_ms"], out[name]["then"]["p95_ms"]]]))  # fmt: skip
+            then = out[name]["then"]
+            row = [name, out[name]["first_ms"], then["p50_ms"], then["p95_ms"]]
+            print(table(["browse", "first ms", "then p50", "then p95"], [row]))
         finally:
             lib.close()
     return out
