@@ -126,13 +126,14 @@ class ThemeManager(QObject):
             self.apply(SYSTEM)
 
     def _recolour(self) -> None:
-        """What keeps colours of its own: muted labels, and style sheets that name palette() colours (Qt
-        works those out when the sheet is set, and setting the same sheet again does nothing)."""
+        """What keeps colours of its own: muted labels, and widgets with a style sheet of their own (Qt works
+        out their colours, palette() ones included, when the sheet is set, and setting the same sheet again does
+        nothing: a filter button's one-line sheet kept it light in the dark theme)."""
         for widget in self.app.allWidgets():
             if isinstance(widget, QLabel) and widget.property(MUTED_PROPERTY):
                 recolour_muted(widget)
             sheet = widget.styleSheet()
-            if "palette(" in sheet:
+            if sheet:
                 widget.setStyleSheet("")
                 widget.setStyleSheet(sheet)
 
