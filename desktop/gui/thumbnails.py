@@ -19,7 +19,7 @@ import os
 import threading
 from collections import OrderedDict, deque
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 
 from desktop import log
@@ -48,6 +48,9 @@ class ThumbnailLoader(QObject):
         self._stack: deque[Key] = deque()
         self._queued: set[Key] = set()
         self._lock = threading.Lock()
+        self._running = 0  # workers started and not yet out of requests (guarded by _lock)
+        self._kick_due = False  # a _kick is scheduled
+        self._stopped = False
         self._backlog = backlog
         self._keep = keep
         self._pixmaps: OrderedDict[Key, QPixmap] = OrderedDict()
@@ -86,6 +89,8 @@ class ThumbnailLoader(QObject):
             self._queued.clear()
 
     def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
         self.forget()
         self.pool.clear()
         self.pool.waitForDone(5000)
@@ -101,20 +106,42 @@ class ThumbnailLoader(QObject):
             while len(self._stack) > self._backlog:
                 self._queued.discard(self._stack.popleft())
             self.requests += 1
-        self.pool.start(_Load(self))
+            kick = not self._kick_due
+            self._kick_due = True
+        # Workers are started once the paint that asked is over, and take requests until none is left: a
+        # screenful of requests starts a worker or two, not one each. Every start hands the GIL to a pool
+        # thread and the window waits to get it back (~1 ms a start: 93 starts cost a result list 96 ms).
+        if kick:
+            QTimer.singleShot(0, self._kick)
+
+    def _kick(self) -> None:
+        with self._lock:
+            self._kick_due = False
+            if self._stopped:
+                return
+            wanted = min(len(self._stack), self.pool.maxThreadCount() - self._running)
+            self._running += max(0, wanted)
+        for _ in range(wanted):
+            self.pool.start(_Load(self))
 
     def _take(self) -> Key | None:
+        """The newest request; None, and this worker ends, when there is none (under the lock, so that a
+        request made meanwhile either is taken here or starts a worker of its own)."""
         with self._lock:
-            return self._stack.pop() if self._stack else None
+            if self._stack:
+                return self._stack.pop()
+            self._running -= 1
+            return None
 
     def _done(self, key: Key) -> None:
         with self._lock:
             self._queued.discard(key)
 
     def _work(self) -> None:
-        key = self._take()
-        if key is None:
-            return
+        while (key := self._take()) is not None:
+            self._load(key)
+
+    def _load(self, key: Key) -> None:
         path, size = key
         try:
             file = self.cache.get(path, size)
