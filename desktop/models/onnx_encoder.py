@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 ENV_PROVIDERS = "REFRAME_ONNX_PROVIDERS"
 ENV_THREADS = "REFRAME_THREADS"
+CPU_IMAGE_RUN = 8
 
 
 def cpu_threads() -> int:
@@ -91,6 +92,9 @@ class OnnxEncoder:
         used = providers()[0]
         if used != "CPUExecutionProvider":
             self.device = used.removesuffix("ExecutionProvider").lower()
+        #: Photos per run of the image tower. On the CPU small runs are faster per photo (the activations
+        #: stay in cache): ViT-B-32 on 2 cores, 131 ms a photo in runs of 4-8 against 144 in runs of 32.
+        self.image_run = CPU_IMAGE_RUN if used == "CPUExecutionProvider" else batch_size
 
     @property
     def tokenizer(self) -> ClipTokenizer:
@@ -136,7 +140,8 @@ class OnnxEncoder:
         if arr.ndim != 4 or arr.shape[1:] != (3, s, s):
             raise ValueError(f"{self.name} expects images of shape (n, 3, {s}, {s}), got {arr.shape}")
         session, name = self._session(self.pair.image)
-        out = [session.run(None, {name: arr[i : i + self.batch_size]})[0] for i in range(0, len(arr), self.batch_size)]
+        run = self.image_run
+        out = [session.run(None, {name: arr[i : i + run]})[0] for i in range(0, len(arr), run)]
         return _stack(out, self.dim)
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
