@@ -17,8 +17,6 @@ import os
 import random
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 SIZE = (1180, 760)
@@ -50,21 +48,14 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtGui import QCursor, QGuiApplication
 
     from desktop.gui.app import make_app
+    from desktop.gui.screenshots import settler
     from desktop.gui.session import READY, Session
     from desktop.gui.window import MainWindow
     from desktop.search.filter_choice import DatePick, FilterChoice
 
     app = make_app()
 
-    def settle(until: Callable[[], bool], timeout: float = 120) -> bool:
-        end = time.monotonic() + timeout
-        while not until() and time.monotonic() < end:
-            app.processEvents()
-            time.sleep(0.01)
-        for _ in range(30):  # let layouts, thumbnails and repaints catch up
-            app.processEvents()
-            time.sleep(0.01)
-        return until()
+    settle = settler(app, catch_up=30)
 
     def grab(window: MainWindow, name: str) -> None:
         """The window with its frame and any popup over it, where there is a screen; else the widget."""

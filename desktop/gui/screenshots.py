@@ -17,6 +17,24 @@ from pathlib import Path
 SIZE = (1180, 760)
 
 
+def settler(app: object, *, timeout: float = 120, catch_up: int = 20) -> Callable[..., bool]:
+    """``settle(until, timeout=...)`` for the screenshot scripts: run the event loop until ``until()`` holds
+    (or the timeout passes), then ``catch_up`` more rounds so layouts, thumbnails and repaints catch up;
+    returns ``until()``."""
+
+    def settle(until: Callable[[], bool], timeout: float = timeout) -> bool:
+        end = time.monotonic() + timeout
+        while not until() and time.monotonic() < end:
+            app.processEvents()  # type: ignore[attr-defined]
+            time.sleep(0.01)
+        for _ in range(catch_up):
+            app.processEvents()  # type: ignore[attr-defined]
+            time.sleep(0.01)
+        return until()
+
+    return settle
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     out = Path(args[0] if args else "docs/screenshots")
@@ -32,15 +50,7 @@ def main(argv: list[str] | None = None) -> int:
 
     app = make_app()
 
-    def settle(until: Callable[[], bool], timeout: float = 120) -> bool:
-        end = time.monotonic() + timeout
-        while not until() and time.monotonic() < end:
-            app.processEvents()
-            time.sleep(0.01)
-        for _ in range(20):  # let layouts and repaints catch up
-            app.processEvents()
-            time.sleep(0.01)
-        return until()
+    settle = settler(app)
 
     def open_window(folder: Path) -> MainWindow:
         window = MainWindow(Session.open(folder / "library", "shapes-tiny"))

@@ -13,7 +13,6 @@ import random
 import shutil
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -48,20 +47,13 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("REFRAME_OFFLINE", "1")
     from desktop.gui.app import make_app
+    from desktop.gui.screenshots import settler
     from desktop.gui.session import READY, Session
     from desktop.gui.window import MainWindow
 
     app = make_app()
 
-    def settle(until: Callable[[], bool], timeout: float = 120) -> bool:
-        end = time.monotonic() + timeout
-        while not until() and time.monotonic() < end:
-            app.processEvents()
-            time.sleep(0.01)
-        for _ in range(30):  # let layouts and repaints catch up
-            app.processEvents()
-            time.sleep(0.01)
-        return until()
+    settle = settler(app, catch_up=30)
 
     def idle(window: MainWindow) -> Callable[[], bool]:
         s = window.session

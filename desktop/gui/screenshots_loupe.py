@@ -14,8 +14,6 @@ import datetime as dt
 import os
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -82,20 +80,13 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtGui import QGuiApplication
 
     from desktop.gui.app import make_app
+    from desktop.gui.screenshots import settler
     from desktop.gui.session import READY, Session
     from desktop.gui.window import MainWindow
 
     app = make_app()
 
-    def settle(until: Callable[[], bool], timeout: float = 120) -> bool:
-        end = time.monotonic() + timeout
-        while not until() and time.monotonic() < end:
-            app.processEvents()
-            time.sleep(0.01)
-        for _ in range(30):  # let layouts and repaints catch up
-            app.processEvents()
-            time.sleep(0.01)
-        return until()
+    settle = settler(app, catch_up=30)
 
     with tempfile.TemporaryDirectory(prefix="reframe-loupe-") as tmp:
         photos = make_photos(Path(tmp) / "Iceland 2024")

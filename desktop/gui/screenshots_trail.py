@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,20 +30,13 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtTest import QTest
 
     from desktop.gui.app import make_app
+    from desktop.gui.screenshots import settler
     from desktop.gui.session import READY, Session
     from desktop.gui.window import MainWindow
 
     app = make_app()
 
-    def settle(until: Callable[[], bool], timeout: float = 300) -> bool:
-        end = time.monotonic() + timeout
-        while not until() and time.monotonic() < end:
-            app.processEvents()
-            time.sleep(0.01)
-        for _ in range(30):  # let layouts, thumbnails and repaints catch up
-            app.processEvents()
-            time.sleep(0.01)
-        return until()
+    settle = settler(app, timeout=300, catch_up=30)
 
     with tempfile.TemporaryDirectory(prefix="reframe-trail-") as tmp:
         window = MainWindow(Session.open(Path(tmp) / "library", "shapes-tiny"))
