@@ -155,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--hogs", type=int, default=0, help="busy processes competing for the CPU meanwhile")
     ap.add_argument("--save", action="store_true", help="record in benchmarks/results/ui_freeze.json")
     ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # one run's figures, for --runs
+    ap.add_argument("--stalls", action="store_true", help="print where the main thread was in each gap > 50 ms")
     args = ap.parse_args(argv)
     if args.runs > 1 or args.hogs or args.save:
         return repeat(args)
@@ -208,7 +209,11 @@ def main(argv: list[str] | None = None) -> int:
             return session.library_size >= args.count and not session.indexer.busy
 
         trace = None if args.json else (lambda: session.indexer.last_progress)
+        sampler = StackSampler() if args.stalls else None
         gaps = run_ticks(app, finished, args.timeout, trace=trace)
+        if sampler is not None:
+            sampler.stop()
+            sampler.report([g for g in gaps if g[1] - g[0] > 0.05])
         typed.stop()
         took = time.perf_counter() - started
         steal = steal_seconds() - steal_before
@@ -299,6 +304,60 @@ def repeat(args: argparse.Namespace) -> int:
         }
         write_result("ui_freeze", data)
     return 0
+
+
+class StackSampler:
+    """A thread that notes every thread's Python stack every ~2 ms (``--stalls``), to say where the window
+    was during each long gap. It needs the GIL to look: when it waited long for it, the thread that had it
+    held it in C code (a call that does not let go of the GIL), and the stacks right after show which."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.samples: list[tuple[float, float, dict[str, tuple[str, ...]]]] = []  # (asked, got, stacks)
+        self._main = threading.main_thread().ident
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="stack-sampler", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import threading
+
+        names = {}
+        while True:
+            asked = time.monotonic()
+            if self._stop.wait(0.002):
+                return
+            got = time.monotonic()
+            stacks: dict[str, tuple[str, ...]] = {}
+            for ident, frame in sys._current_frames().items():
+                if ident == threading.get_ident():
+                    continue
+                if ident not in names:
+                    names = {t.ident: t.name for t in threading.enumerate()}
+                stack: list[str] = []
+                while frame is not None and len(stack) < 5:
+                    code = frame.f_code
+                    stack.append(f"{Path(code.co_filename).name}:{frame.f_lineno} {code.co_name}")
+                    frame = frame.f_back
+                stacks["main" if ident == self._main else names.get(ident, str(ident))] = tuple(stack)
+            self.samples.append((asked + 0.002, got, stacks))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def report(self, gaps: list[Gap]) -> None:
+        for start, end in sorted(gaps, key=lambda g: g[0] - g[1])[:6]:
+            inside = [s for s in self.samples if start <= s[1] <= end + 0.005]
+            print(f"-- gap {(end - start) * 1000:.0f} ms: {len(inside)} samples")
+            for asked, got, stacks in inside:
+                late = (got - asked) * 1000
+                if late < 4:
+                    continue
+                print(f"   sampler waited {late:.0f} ms for the GIL; then:")
+                for name, stack in stacks.items():
+                    print(f"      {name:>22}: " + " < ".join(stack[:3]))
 
 
 def longest(gaps: list[Gap]) -> float:

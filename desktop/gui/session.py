@@ -69,7 +69,12 @@ def _load_quietly(lib: Library) -> object:
     """
     gc.disable()
     try:
-        return lib.load_model()
+        encoder = lib.load_model()
+        # The window searches by text: build the tokenizer now, while "Loading model…" shows. Building it holds
+        # the GIL ~55 ms (the tokenizers library's BPE constructor); left to the first search, that froze the
+        # window while it indexed (benchmarks/ui_freeze.py --stalls found it).
+        getattr(encoder, "tokenizer", None)
+        return encoder
     finally:
         gc.freeze()
         gc.enable()

@@ -26,6 +26,14 @@ def test_window_shows_before_the_model_is_loaded(qtbot: QtBot, make_window: Wind
     assert status.model.text().startswith("Model: test-pixels")  # type: ignore[attr-defined]
 
 
+def test_the_tokenizer_is_ready_when_the_model_is(qtbot: QtBot, make_window: WindowFactory) -> None:
+    # Building it holds the GIL for tens of milliseconds: at load, not at the first search mid-indexing.
+    window = make_window("shapes-tiny")
+    qtbot.waitUntil(lambda: window.session.model_state == READY, timeout=30_000)
+    encoder = window.session.library._encoder  # type: ignore[union-attr]
+    assert encoder is not None and encoder._tokenizer is not None  # type: ignore[attr-defined]
+
+
 def test_offline_hub_model_opens_the_dialog(qtbot: QtBot, tmp_path: Path, make_window: WindowFactory) -> None:
     random_photos(tmp_path / "photos", 3)
     window = make_window(DEFAULT_MODEL, (tmp_path / "photos",))
