@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     cache.fetch(np.array([1]))
     cache_load_s = time.perf_counter() - t0
     print(f"  vectors read into memory in {cache_load_s:.1f} s", flush=True)
-    fetch = cache.fetch
+    score = cache.scores
 
     fractions = [float(x) for x in args.fractions.split(",")]
     strategies = args.strategies.split(",")
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
                 allow_set = set(allowed.tolist())
                 for q, truth in zip(held, truths, strict=True):
                     t0 = time.perf_counter()
-                    found = search_subset(index, q, args.k, allowed, strategy=strategy, fetch=fetch)
+                    found = search_subset(index, q, args.k, allowed, strategy=strategy, score=score)
                     times.append(time.perf_counter() - t0)
                     ids = [i for i, _ in found]
                     leaks += sum(1 for i in ids if i not in allow_set)

@@ -18,9 +18,9 @@ from desktop.catalog import queries
 from desktop.catalog.queries import PhotoFacts
 from desktop.errors import UsageError
 from desktop.models.encoder import normalize
+from desktop.search.cut import FIRST_WINDOW, Ranker, cut_ranked
 from desktop.search.cut import RULE as CUT_RULE
-from desktop.search.cut import cut_ranked
-from desktop.search.filtered import search_subset
+from desktop.search.filtered import EXACT_MAX, contains, search_subset
 from desktop.search.filters import Filters
 from desktop.search.query import QueryVector, compose_vector
 from desktop.search.terms import Term
@@ -171,16 +171,22 @@ def search_vector(lib: Library, qv: QueryVector, req: SearchRequest, exclude: se
         pool = len(allowed) - int(np.isin(allowed, list(exclude)).sum()) if exclude else len(allowed)
     # --all ranks everything but only the page is needed: every photo in the pool is a "match".
     want = min(pool, req.offset + req.k)
-    found = _rank(lib, qv.vector, want, allowed, exclude)
+    rank = _ranker(lib, qv.vector, allowed, exclude)
     matches: int | None = None
     cut: str | None = None
-    if not req.all:
-        found, matches = cut_ranked(found, pool, lambda n: _rank(lib, qv.vector, n, allowed, exclude))
+    if req.all:
+        found = rank(want)
+    else:
+        if allowed is None:
+            # The cut reads the top of the curve anyway: rank that much at once rather than the page first.
+            found, matches = cut_ranked(rank(min(pool, max(want, FIRST_WINDOW))), pool, rank)
+        else:
+            found, matches = _filtered_matches(lib, qv.vector, allowed, exclude, rank)
         cut = CUT_RULE
         if not req.weaker:
             found = found[:matches]
         elif len(found) < want:
-            found = _rank(lib, qv.vector, want, allowed, exclude)
+            found = rank(want)
     page = found[req.offset : req.offset + req.k]
     info = queries.facts(lib.catalog, [i for i, _ in page])
     hits = [FoundHit(info[i], s) for i, s in page if i in info]
@@ -189,12 +195,50 @@ def search_vector(lib: Library, qv: QueryVector, req: SearchRequest, exclude: se
     return Found(hits, qv.mode, matches, qv.note, req.terms, req.filters, cut, truncated=bool(qv.truncated))
 
 
-def _rank(
-    lib: Library, vec: np.ndarray, n: int, allowed: np.ndarray | None, exclude: set[int]
-) -> list[tuple[int, float]]:
+def _filtered_matches(
+    lib: Library, vec: np.ndarray, allowed: np.ndarray, exclude: set[int], rank: Ranker
+) -> tuple[list[tuple[int, float]], int]:
+    """``(ranked filtered photos, how many are matches)``.
+
+    A filter picks among the matches; it does not decide what a match is. So where the matches end is read on
+    the whole library's score curve (more photos, a surer drop), and the filtered matches are the filtered
+    photos above that drop: counts under disjoint filters add up to the library's, and a 5 % filter at a
+    million photos costs one graph search of the library's top instead of an exact pass over 50,000 vectors.
+    """
     index = lib.vector_index
-    if n <= 0:
-        return []
+    everyone = len(index) - sum(1 for i in exclude if i in index)
+    whole = _ranker(lib, vec, None, exclude)
+    ranked, n = cut_ranked(whole(min(everyone, FIRST_WINDOW)), everyone, whole)
+    if len(allowed) <= EXACT_MAX:  # scored exactly, once: count those above the middle of the drop
+        found = rank(len(allowed))
+        if n >= len(ranked):
+            return found, len(found)
+        bar = (ranked[n - 1][1] + ranked[n][1]) / 2 if n > 0 else float("inf")
+        return found, sum(1 for _, s in found if s > bar)
+    top = ranked[:n]
+    inside = contains(allowed, [i for i, _ in top])
+    found = [h for h, keep in zip(top, inside, strict=True) if keep]
+    return found, len(found)
+
+
+def _ranker(lib: Library, vec: np.ndarray, allowed: np.ndarray | None, exclude: set[int]) -> Ranker:
+    """``rank(n)``: the ``n`` best of the searchable photos (``allowed`` when filtered), best first.
+
+    A subset small enough to be searched exactly is scored once, in full, and later calls (the cut asks for
+    longer and longer prefixes) slice that ranking instead of scoring the subset again."""
+    index = lib.vector_index
     if allowed is None:
-        return index.search(vec, n, exclude=exclude or None)
-    return search_subset(index, vec, n, allowed, exclude=exclude, fetch=cache_for(lib).fetch)
+        return lambda n: index.search(vec, n, exclude=exclude or None) if n > 0 else []
+    score = cache_for(lib).scores
+    if len(allowed) > EXACT_MAX:
+        return lambda n: search_subset(index, vec, n, allowed, exclude=exclude, score=score) if n > 0 else []
+    ranked: list[tuple[int, float]] = []
+
+    def rank(n: int) -> list[tuple[int, float]]:
+        if n > 0 and not ranked:
+            ranked.extend(
+                search_subset(index, vec, len(allowed), allowed, exclude=exclude, strategy="exact", score=score)
+            )
+        return ranked[:n]
+
+    return rank

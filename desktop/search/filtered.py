@@ -2,17 +2,20 @@
 
 Three ways to rank only the allowed ids, all returning cosine scores best first:
 
-* ``exact``: gather the allowed vectors (from the catalog, where they are float16 blobs: hnswlib's
-  ``get_items`` costs ~15-80 µs a vector, the catalog a few) and score them with one matrix product. Exact
-  by construction; its cost grows with the subset.
+* ``exact``: score every allowed vector against the query (the library's vectors held in memory as float16,
+  ``desktop.search.vector_cache``: hnswlib's ``get_items`` costs ~50 µs a vector). Exact by construction; its
+  cost grows with the subset.
 * ``filter``: hnswlib's own search with a filter callback, so the graph walk skips disallowed ids. Fast
   when most ids are allowed; when few are, the walk has to visit many disallowed nodes to find k allowed
   ones, and recall drops unless ef grows with 1/selectivity.
 * ``overfetch``: an unfiltered search for k / selectivity candidates, then filtered; the same weakness.
 
-``auto`` picks ``exact`` for subsets up to :data:`EXACT_MAX` ids and ``filter`` (with ef scaled by the
-selectivity) above. The threshold comes from ``benchmarks/filtered_search.py`` (see its README section):
-at 100k vectors exact search over 1% of them is both exact and faster than either graph method.
+``auto`` picks ``exact`` for subsets up to :data:`EXACT_MAX` ids, and above that ``overfetch`` while it needs at
+most :data:`OVERFETCH_MAX` candidates (a page of results from a large subset), else ``exact`` again (the first
+2,048 of a 5 % subset for the result-count cut). At 100k vectors exact search over 1 % of them is both exact
+and faster than either graph method (``benchmarks/filtered_search.py``). At a million, hnswlib's filter
+callback, a Python call for every node the walk visits, took 120-340 ms for 5-80 % subsets, where over-fetching
+with a vectorised membership test takes a few (``benchmarks/scale_1m.py``); ``filter`` stays for comparison.
 """
 
 from __future__ import annotations
@@ -23,16 +26,20 @@ from collections.abc import Set as AbstractSet
 
 import numpy as np
 
-from desktop.vectors import VectorIndex, exact_search
+from desktop.models.encoder import normalize
+from desktop.vectors import VectorIndex
 
 STRATEGIES = ("auto", "exact", "filter", "overfetch")
 #: Subsets up to this many ids are searched exactly (measured crossover, see the module docstring).
 EXACT_MAX = 20_000
 #: Cap on ef for filtered graph searches: beyond it an exact search is cheaper anyway.
 MAX_EF = 4096
+#: The most candidates an over-fetching search asks the graph for; a subset that would need more is scored
+#: exactly (measured at a million photos: ``benchmarks/scale_1m.py``).
+OVERFETCH_MAX = 4096
 
-#: ids -> (found ids, their vectors): e.g. ``lambda ids: catalog.vectors(model, ids)``.
-Fetch = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+#: (ids, unit query) -> (found ids, their cosine scores): e.g. ``VectorCache.scores``.
+Score = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 def search_subset(
@@ -43,12 +50,12 @@ def search_subset(
     *,
     exclude: AbstractSet[int] | None = None,
     strategy: str = "auto",
-    fetch: Fetch | None = None,
+    score: Score | None = None,
 ) -> list[tuple[int, float]]:
     """The ``k`` ids of ``allowed`` (int64 catalog ids) nearest to ``query``, never one in ``exclude``.
 
-    Ids in ``allowed`` that the index does not hold are ignored. ``fetch`` gives the vectors for the exact
-    strategy (default: the index's own, which is slow).
+    Ids in ``allowed`` that the index does not hold are ignored. ``score`` scores them for the exact strategy
+    (default: from the index's own vectors, which is slow).
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be one of {STRATEGIES}")
@@ -57,21 +64,49 @@ def search_subset(
         ids = ids[~np.isin(ids, np.fromiter(exclude, dtype=np.int64, count=len(exclude)))]
     if k <= 0 or len(ids) == 0:
         return []
+    selectivity = min(1.0, len(ids) / max(1, len(index)))
     if strategy == "auto":
-        strategy = "exact" if len(ids) <= EXACT_MAX else "filter"
+        overfetch = math.ceil(2 * k / max(selectivity, 1e-6))
+        strategy = "exact" if len(ids) <= EXACT_MAX or overfetch > OVERFETCH_MAX else "overfetch"
     if strategy == "exact":
-        found, vecs = (fetch or index.vectors_of)(ids)
-        return exact_search(vecs, query, k, ids=found)
-    allow = set(ids.tolist())
-    selectivity = min(1.0, len(allow) / max(1, len(index)))
+        found, scores = (score or _index_scores(index))(ids, normalize(np.asarray(query, np.float32).reshape(-1)))
+        return top_k(found, scores, k)
     if strategy == "filter":
         # With a fraction s of ids allowed, the walk meets about s * ef allowed nodes: keep that near
         # the ef an unfiltered search would use.
         ef = min(MAX_EF, math.ceil(max(index.ef_search, 2 * k) / max(selectivity, 1e-6)))
-        return index.search(query, k, allow=allow, ef=ef)
+        return index.search(query, k, allow=set(ids.tolist()), ef=ef)
     want = min(len(index), math.ceil(2 * k / max(selectivity, 1e-6)))
     while True:
-        hits = [(i, s) for i, s in index.search(query, want) if i in allow]
-        if len(hits) >= k or want >= len(index):
-            return hits[:k]
+        hits = index.search(query, want, exclude=exclude or None)
+        kept = [h for h, inside in zip(hits, contains(ids, [i for i, _ in hits]), strict=True) if inside]
+        if len(kept) >= k or want >= len(index):
+            return kept[:k]
         want = min(len(index), want * 2)
+
+
+def contains(sorted_ids: np.ndarray, ids: list[int] | np.ndarray) -> np.ndarray:
+    """For each of ``ids``, whether it is in ``sorted_ids`` (ascending int64): a vectorised membership test."""
+    wanted = np.asarray(ids, dtype=np.int64)
+    if len(sorted_ids) == 0 or len(wanted) == 0:
+        return np.zeros(len(wanted), bool)
+    pos = np.minimum(np.searchsorted(sorted_ids, wanted), len(sorted_ids) - 1)
+    return sorted_ids[pos] == wanted
+
+
+def top_k(ids: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """The ``k`` best ``(id, score)``, best first (ties: the order given)."""
+    k = min(k, len(scores))
+    if k <= 0:
+        return []
+    top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return list(zip(ids[top].tolist(), scores[top].astype(np.float64).tolist(), strict=True))
+
+
+def _index_scores(index: VectorIndex) -> Score:
+    def score(ids: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        found, vecs = index.vectors_of(ids)
+        return found, (vecs @ query if len(found) else np.empty(0, np.float32))
+
+    return score
