@@ -31,6 +31,7 @@ from PIL import Image
 from desktop.catalog import queries
 from desktop.catalog.queries import PhotoFacts
 from desktop.errors import ImageError
+from desktop.search.filtered import contains
 from desktop.search.filters import Filters
 
 if TYPE_CHECKING:
@@ -78,21 +79,20 @@ def distance(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean(np.sqrt(np.sum((a - b) ** 2, axis=2))))
 
 
-def candidate_pairs(lib: Library, facts: list[PhotoFacts], threshold: float) -> set[tuple[int, int]]:
-    """Pairs ``(a, b)``, a < b, of photos among ``facts`` whose vectors are at least ``threshold`` alike."""
-    wanted = np.array(sorted(f.id for f in facts), dtype=np.int64)
-    allowed = set(wanted.tolist())
+def candidate_pairs(lib: Library, ids: np.ndarray, threshold: float) -> set[tuple[int, int]]:
+    """Pairs ``(a, b)``, a < b, of photos among ``ids`` (ascending) whose vectors are at least ``threshold`` alike."""
     index = lib.vector_index
     pairs: set[tuple[int, int]] = set()
-    for start in range(0, len(wanted), CHUNK):
-        ids, vecs = lib.catalog.vectors(lib.model_name, wanted[start : start + CHUNK])
-        if len(ids) == 0:
+    for start in range(0, len(ids), CHUNK):
+        found, vecs = lib.catalog.vectors(lib.model_name, ids[start : start + CHUNK])
+        if len(found) == 0:
             continue
         labels, scores = index.neighbours(vecs, NEIGHBOURS + 1, ef=2 * NEIGHBOURS + 16)
-        for a, row, srow in zip(ids.tolist(), labels.tolist(), scores.tolist(), strict=True):
-            for b, s in zip(row, srow, strict=True):
-                if b != a and s >= threshold and b in allowed:
-                    pairs.add((min(a, b), max(a, b)))
+        own = np.broadcast_to(found[:, None], labels.shape)
+        keep = (scores >= threshold) & (labels != own)
+        keep[keep] = contains(ids, labels[keep])  # the other photo passes the filters too
+        a, b = own[keep], labels[keep]
+        pairs.update(zip(np.minimum(a, b).tolist(), np.maximum(a, b).tolist(), strict=True))
     return pairs
 
 
@@ -104,17 +104,16 @@ def find_duplicates(
     folders: Iterable[str] = (),
     check: bool = True,
 ) -> DuplicateReport:
-    facts = queries.all_facts(lib.catalog, Filters.parse(folders=list(folders)))
-    by_id = {f.id: f for f in facts}
+    """Only ids are held for the whole library (a million photos' full facts were ~2 GiB of Python objects);
+    facts are read for the photos that end up in a candidate pair."""
+    filters = Filters.parse(folders=list(folders))
+    ids = queries.filtered_ids(lib.catalog, filters)
     same_bytes: set[tuple[int, int]] = set()
-    by_hash: dict[str, list[int]] = {}
-    for f in facts:
-        if f.hash:
-            by_hash.setdefault(f.hash, []).append(f.id)
-    for members in by_hash.values():
+    for members in queries.same_hash_groups(lib.catalog, filters):
         same_bytes.update((a, b) for i, a in enumerate(members) for b in members[i + 1 :])
-    candidates = candidate_pairs(lib, facts, threshold) if facts else set()
+    candidates = candidate_pairs(lib, ids, threshold) if len(ids) else set()
     to_check = candidates - same_bytes
+    by_id = queries.facts(lib.catalog, sorted({i for pair in candidates | same_bytes for i in pair}))
     prints: dict[int, np.ndarray | None] = {}
 
     def print_of(i: int) -> np.ndarray | None:
@@ -122,8 +121,10 @@ def find_duplicates(
             prints[i] = fingerprint(by_id[i].path)
         return prints[i]
 
-    kept = set(same_bytes)
+    kept = {p for p in same_bytes if p[0] in by_id and p[1] in by_id}
     for a, b in sorted(to_check):
+        if a not in by_id or b not in by_id:  # gone from the catalog meanwhile
+            continue
         if not check:
             kept.add((a, b))
             continue

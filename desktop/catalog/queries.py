@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -49,10 +50,21 @@ def _state(filters: Filters) -> str:
 
 
 def filtered_ids(catalog: Catalog, filters: Filters) -> np.ndarray:
-    """Ids of the searchable (indexed) images that pass ``filters``, ascending."""
+    """Ids of the searchable (indexed) images that pass ``filters``, ascending (read-only).
+
+    Kept until the catalog changes, like :func:`count`: reading them costs 16-40 ms for 5-10 % of a million
+    photos (0.4 s for 80 %), and every search under the same filters needs the same ids."""
     where, params = filters.sql()
-    rows = catalog._query(f"SELECT id FROM images WHERE {_state(filters)} AND {where} ORDER BY id", [INDEXED, *params])
-    return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    sql = f"SELECT id FROM images WHERE {_state(filters)} AND {where} ORDER BY id"
+    args = [INDEXED, *params]
+
+    def read(conn: sqlite3.Connection) -> np.ndarray:
+        rows = conn.execute(sql, args).fetchall()
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        ids.setflags(write=False)  # shared by every search until the catalog changes
+        return ids
+
+    return catalog._cached(f"ids {sql} {args!r}", read)
 
 
 def vectors_for(catalog: Catalog, model: str, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -111,11 +123,13 @@ def facts(catalog: Catalog, ids: Iterable[int]) -> dict[int, PhotoFacts]:
     return out
 
 
-def all_facts(catalog: Catalog, filters: Filters | None = None) -> list[PhotoFacts]:
-    """Every searchable photo passing ``filters`` (all of them without), by id."""
+def same_hash_groups(catalog: Catalog, filters: Filters | None = None) -> list[list[int]]:
+    """Ids of searchable photos passing ``filters`` that share their content hash (byte-for-byte copies), by group."""
     filters = filters or Filters()
     where, params = filters.sql()
     rows = catalog._query(
-        f"SELECT {_FACTS} FROM images WHERE {_state(filters)} AND {where} ORDER BY id", [INDEXED, *params]
+        f"SELECT group_concat(id) FROM images WHERE {_state(filters)} AND hash IS NOT NULL AND {where} "
+        "GROUP BY hash HAVING COUNT(*) > 1",
+        [INDEXED, *params],
     )
-    return [PhotoFacts(*r) for r in rows]
+    return [sorted(int(i) for i in r[0].split(",")) for r in rows]

@@ -16,7 +16,7 @@ from desktop.paths import RESOURCES, safe_name
 
 #: Defaults of ``train-combiner``: image features (shapes, CIRR) and captions (``--text-only``; its epochs
 #: are TextOnlyConfig's: 30, where the text-only Combiner on shapes-tiny stops improving).
-IMAGE_REFS, IMAGE_EPOCHS = 10_000, 20
+IMAGE_REFS, IMAGE_EPOCHS = 10_000, 30
 TEXT_REFS = 5_000
 #: Share of the shapes Combiner's training edits left in the world's own phrasings (the rest: the wider
 #: training phrasebook).
@@ -26,7 +26,7 @@ WORLD_SHARE = 0.4
 def register(sub: argparse._SubParsersAction, common: Callable[..., None]) -> None:
     p = sub.add_parser("train", help="train the shapes-tiny CLIP on the synthetic shapes world (seeded)")
     p.add_argument("--out", metavar="DIR", help="where to write it (default: the library's models/shapes-tiny)")
-    p.add_argument("--steps", type=int, default=None, help="default: 1500; --text-tower: 300")
+    p.add_argument("--steps", type=int, default=None, help="default: 1500; --text-tower: 450")
     p.add_argument("--pool", type=int, default=50_000, help="rendered scenes to train on")
     p.add_argument("--seed", type=int, default=None, help="default: 1234; --text-tower: 77")
     p.add_argument(
@@ -55,7 +55,7 @@ def register(sub: argparse._SubParsersAction, common: Callable[..., None]) -> No
     p.add_argument("--cirr-splits", metavar="FILE", help="CIRR image split file (split.rc2.<split>.json)")
     p.add_argument("--cirr-images", metavar="DIR", help="folder with the CIRR images")
     p.add_argument("--refs", type=int, help="references, 4 edits each (default: 10000; text-only 5000)")
-    p.add_argument("--epochs", type=int, default=None, help="default: 20; text-only 30")
+    p.add_argument("--epochs", type=int, default=None, help="default: 30")
     p.add_argument("--batch-size", type=int, default=512)
     p.add_argument("--lr", type=float, default=None)
     p.add_argument("--proj-dim", type=int, default=None)
