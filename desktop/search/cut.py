@@ -3,7 +3,7 @@
 A query's scores over a library form two populations — the photos that show what was asked, and the rest —
 and between them the sorted curve drops more than anywhere inside either. The cut is at the largest drop
 between neighbouring scores among the top ``window`` results. If it lands in the back half of the window, the
-matches may go on past it, so the window grows (x4, up to ``MAX_WINDOW``) and the curve is read again.
+matches may go on past it, so the window doubles (up to ``MAX_WINDOW``) and the curve is read again.
 
 Measured on shapes-tiny (``benchmarks/result_counts.py``): colour+shape queries P 0.99 / R 0.99. Known weakness:
 inside a plateau of matches larger than the window (a query matching a third of the library), the sparse top
@@ -48,4 +48,4 @@ def cut_ranked(ranked: list[tuple[int, float]], pool: int, rank: Ranker) -> tupl
         n = gap_cut(np.array([s for _, s in ranked[:window]]))
         if n <= window // 2 or window >= min(pool, MAX_WINDOW):
             return ranked, n
-        window = min(pool, MAX_WINDOW, window * 4)
+        window = min(pool, MAX_WINDOW, window * 2)
