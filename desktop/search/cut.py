@@ -5,12 +5,13 @@ and between them the sorted curve drops more than anywhere inside either. The cu
 between neighbouring scores among the top ``window`` results. If it lands in the back half of the window, the
 matches may go on past it, so the window doubles (up to ``MAX_WINDOW``) and the curve is read again.
 
-Measured on shapes-tiny (``benchmarks/result_counts.py``): colour+shape queries P 0.98-0.99 / R 0.95-1.00. Known weakness:
-inside a plateau of matches larger than the window (a query matching a third of the library), the sparse top
-scores can hold the largest drop, and the cut comes too early. Tried and dropped: Otsu's two-group split (it
-splits the non-matches, which have structure of their own: P 0.14 at 400 photos) and drops scaled by their
-neighbours (worse at 3,000 photos). The rule has no per-model constant, so it applies to the downloadable
-backbones unchanged, but it has not been checked on their real weights (this machine cannot download them).
+Measured on shapes-tiny (``benchmarks/result_counts.py``): colour+shape queries P 0.98-0.99 / R 0.95-1.00.
+Known weakness: inside a plateau of matches larger than the window (a query matching a third of the library),
+the sparse top scores can hold the largest drop, and the cut comes too early. Tried and dropped: Otsu's
+two-group split (it splits the non-matches, which have structure of their own: P 0.14 at 400 photos) and drops
+scaled by their neighbours (worse at 3,000 photos). The rule has no per-model constant, so it applies to the
+downloadable backbones unchanged, but it has not been checked on their real weights (this machine cannot
+download them).
 """
 
 from __future__ import annotations

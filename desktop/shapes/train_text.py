@@ -49,9 +49,9 @@ EOT = 49407  # the end-of-text id: the tower pools there (argmax of the ids)
 @dataclass
 class TextTrainConfig:
     seed: int = 77
-    steps: int = 450
+    steps: int = 600
     batch: int = 160
-    caption_share: float = 0.4
+    caption_share: float = 0.45
     world_share: float = 0.2  # the rest: training-phrasebook paraphrases
     noise_token_rate: float = 0.3  # paraphrases with one random token inserted
     contrastive_weight: float = 0.5
