@@ -16,11 +16,11 @@ from desktop.paths import RESOURCES, safe_name
 
 #: Defaults of ``train-combiner``: image features (shapes, CIRR) and captions (``--text-only``; its epochs
 #: are TextOnlyConfig's: 30, where the text-only Combiner on shapes-tiny stops improving).
-IMAGE_REFS, IMAGE_EPOCHS = 15_000, 30
+IMAGE_REFS, IMAGE_EPOCHS = 15_000, 40
 TEXT_REFS = 5_000
 #: Share of the shapes Combiner's training edits left in the world's own phrasings (the rest: the wider
 #: training phrasebook).
-WORLD_SHARE = 0.4
+WORLD_SHARE = 0.55
 
 
 def register(sub: argparse._SubParsersAction, common: Callable[..., None]) -> None:
@@ -55,7 +55,7 @@ def register(sub: argparse._SubParsersAction, common: Callable[..., None]) -> No
     p.add_argument("--cirr-splits", metavar="FILE", help="CIRR image split file (split.rc2.<split>.json)")
     p.add_argument("--cirr-images", metavar="DIR", help="folder with the CIRR images")
     p.add_argument("--refs", type=int, help="references, 4 edits each (default: 15000; text-only 5000)")
-    p.add_argument("--epochs", type=int, default=None, help="default: 30")
+    p.add_argument("--epochs", type=int, default=None, help="default: 40")
     p.add_argument("--batch-size", type=int, default=512)
     p.add_argument("--lr", type=float, default=None)
     p.add_argument("--proj-dim", type=int, default=None)
