@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
 
     cache = VectorCache(catalog, MODEL)  # what the engine gathers subsets from
     t0 = time.perf_counter()
-    cache.fetch(np.array([1]))
+    cache.load()
     cache_load_s = time.perf_counter() - t0
     print(f"  vectors read into memory in {cache_load_s:.1f} s", flush=True)
     score = cache.scores

@@ -165,8 +165,9 @@ def search_vector(lib: Library, qv: QueryVector, req: SearchRequest, exclude: se
     exclude = set(exclude or ()) | set(req.exclude_ids)
     index = lib.vector_index
     allowed = queries.filtered_ids(lib.catalog, req.filters) if req.filters.active else None
+    everyone = len(index) - sum(1 for i in exclude if i in index)  # the whole library's searchable photos
     if allowed is None:
-        pool = len(index) - sum(1 for i in exclude if i in index)
+        pool = everyone
     else:
         pool = len(allowed) - int(np.isin(allowed, list(exclude)).sum()) if exclude else len(allowed)
     # --all ranks everything but only the page is needed: every photo in the pool is a "match".
@@ -181,7 +182,7 @@ def search_vector(lib: Library, qv: QueryVector, req: SearchRequest, exclude: se
             # The cut reads the top of the curve anyway: rank that much at once rather than the page first.
             found, matches = cut_ranked(rank(min(pool, max(want, FIRST_WINDOW))), pool, rank)
         else:
-            found, matches = _filtered_matches(lib, qv.vector, allowed, exclude, rank)
+            found, matches = _filtered_matches(lib, qv.vector, allowed, exclude, rank, everyone)
         cut = CUT_RULE
         if not req.weaker:
             found = found[:matches]
@@ -196,7 +197,7 @@ def search_vector(lib: Library, qv: QueryVector, req: SearchRequest, exclude: se
 
 
 def _filtered_matches(
-    lib: Library, vec: np.ndarray, allowed: np.ndarray, exclude: set[int], rank: Ranker
+    lib: Library, vec: np.ndarray, allowed: np.ndarray, exclude: set[int], rank: Ranker, everyone: int
 ) -> tuple[list[tuple[int, float]], int]:
     """``(ranked filtered photos, how many are matches)``.
 
@@ -204,9 +205,8 @@ def _filtered_matches(
     the whole library's score curve (more photos, a surer drop), and the filtered matches are the filtered
     photos above that drop: counts under disjoint filters add up to the library's, and a 5 % filter at a
     million photos costs one graph search of the library's top instead of an exact pass over 50,000 vectors.
+    ``everyone``: the library's searchable photos, ``exclude`` aside.
     """
-    index = lib.vector_index
-    everyone = len(index) - sum(1 for i in exclude if i in index)
     whole = _ranker(lib, vec, None, exclude)
     ranked, n = cut_ranked(whole(min(everyone, FIRST_WINDOW)), everyone, whole)
     if len(allowed) <= EXACT_MAX:  # scored exactly, once: count those above the middle of the drop

@@ -28,6 +28,7 @@ import numpy as np
 
 from desktop.models.encoder import normalize
 from desktop.vectors import VectorIndex
+from desktop.vectors.exact import locate, top_k
 
 STRATEGIES = ("auto", "exact", "filter", "overfetch")
 #: Subsets up to this many ids are searched exactly (measured crossover, see the module docstring).
@@ -65,8 +66,8 @@ def search_subset(
     if k <= 0 or len(ids) == 0:
         return []
     selectivity = min(1.0, len(ids) / max(1, len(index)))
+    overfetch = math.ceil(2 * k / max(selectivity, 1e-6))  # candidates for k allowed ones, on average twice over
     if strategy == "auto":
-        overfetch = math.ceil(2 * k / max(selectivity, 1e-6))
         strategy = "exact" if len(ids) <= EXACT_MAX or overfetch > OVERFETCH_MAX else "overfetch"
     if strategy == "exact":
         found, scores = (score or _index_scores(index))(ids, normalize(np.asarray(query, np.float32).reshape(-1)))
@@ -76,7 +77,7 @@ def search_subset(
         # the ef an unfiltered search would use.
         ef = min(MAX_EF, math.ceil(max(index.ef_search, 2 * k) / max(selectivity, 1e-6)))
         return index.search(query, k, allow=set(ids.tolist()), ef=ef)
-    want = min(len(index), math.ceil(2 * k / max(selectivity, 1e-6)))
+    want = min(len(index), overfetch)
     while True:
         hits = index.search(query, want, exclude=exclude or None)
         kept = [h for h, inside in zip(hits, contains(ids, [i for i, _ in hits]), strict=True) if inside]
@@ -86,22 +87,8 @@ def search_subset(
 
 
 def contains(sorted_ids: np.ndarray, ids: list[int] | np.ndarray) -> np.ndarray:
-    """For each of ``ids``, whether it is in ``sorted_ids`` (ascending int64): a vectorised membership test."""
-    wanted = np.asarray(ids, dtype=np.int64)
-    if len(sorted_ids) == 0 or len(wanted) == 0:
-        return np.zeros(len(wanted), bool)
-    pos = np.minimum(np.searchsorted(sorted_ids, wanted), len(sorted_ids) - 1)
-    return sorted_ids[pos] == wanted
-
-
-def top_k(ids: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float]]:
-    """The ``k`` best ``(id, score)``, best first (ties: the order given)."""
-    k = min(k, len(scores))
-    if k <= 0:
-        return []
-    top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-    top = top[np.argsort(-scores[top], kind="stable")]
-    return list(zip(ids[top].tolist(), scores[top].astype(np.float64).tolist(), strict=True))
+    """For each of ``ids``, whether it is in ``sorted_ids`` (ascending int64)."""
+    return locate(sorted_ids, ids)[1]
 
 
 def _index_scores(index: VectorIndex) -> Score:

@@ -18,6 +18,7 @@ import numpy as np
 
 from desktop.catalog import Catalog, queries
 from desktop.models.encoder import normalize
+from desktop.vectors.exact import locate
 from desktop.vectors.subset_scores import SubsetScorer
 
 if TYPE_CHECKING:
@@ -57,20 +58,12 @@ class VectorCache:
         self._vecs = matrix[:filled] if matrix is not None else np.empty((0, 0), np.float16)
         self._scorer = None
 
-    def _lookup(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Rows of ``wanted`` in the matrix, and which of them are there at all."""
-        assert self._ids is not None
-        if len(self._ids) == 0:
-            return np.zeros(len(wanted), np.int64), np.zeros(len(wanted), bool)
-        pos = np.minimum(np.searchsorted(self._ids, wanted), len(self._ids) - 1)
-        return pos, self._ids[pos] == wanted
-
     def _rows(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Rows of ``wanted`` in the matrix (read first, or grown by ids indexed since), and which are there."""
         if self._ids is None:
             self._load()
         assert self._ids is not None and self._vecs is not None
-        pos, hit = self._lookup(wanted)
+        pos, hit = locate(self._ids, wanted)
         if not hit.all():  # indexed since the matrix was read
             new_ids, new_vecs = queries.vectors_for(self.catalog, self.model, wanted[~hit])
             if len(new_ids):
@@ -79,19 +72,18 @@ class VectorCache:
                 vecs = np.concatenate([self._vecs.reshape(len(self._ids), -1), unit])
                 order = np.argsort(ids, kind="stable")
                 self._ids, self._vecs, self._scorer = ids[order], vecs[order], None
-                pos, hit = self._lookup(wanted)
+                pos, hit = locate(self._ids, wanted)
         return pos, hit
 
-    def fetch(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(found ids, float32 unit vectors)`` for ``wanted`` (ids without a stored vector are left out)."""
-        wanted = np.asarray(wanted, dtype=np.int64)
+    def load(self) -> None:
+        """Read the matrix now (the first filtered search does otherwise)."""
         with self._lock:
-            pos, hit = self._rows(wanted)
-            assert self._vecs is not None
-            return wanted[hit], self._vecs[pos[hit]].astype(np.float32)
+            if self._ids is None:
+                self._load()
 
     def scores(self, wanted: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(found ids, cosine of each with query)`` for ``wanted`` (ids without a stored vector are left out)."""
+        """``(found ids, cosine of each with the unit vector query)`` for ``wanted`` (ids without a stored vector are
+        left out)."""
         wanted = np.asarray(wanted, dtype=np.int64)
         with self._lock:
             pos, hit = self._rows(wanted)
@@ -99,7 +91,7 @@ class VectorCache:
                 assert self._vecs is not None
                 self._scorer = SubsetScorer(self._vecs)
             scorer = self._scorer
-        return wanted[hit], scorer(pos[hit], normalize(np.asarray(query, dtype=np.float32).reshape(-1)))
+        return wanted[hit], scorer(pos[hit], query)
 
 
 _CACHES: weakref.WeakKeyDictionary[Library, VectorCache] = weakref.WeakKeyDictionary()

@@ -16,8 +16,24 @@ def exact_search(vecs: np.ndarray, query: np.ndarray, k: int, ids: np.ndarray | 
     if k <= 0 or len(vecs) == 0:
         return []
     scores = normalize(vecs) @ normalize(np.asarray(query).reshape(-1))
+    return top_k(np.arange(len(scores)) if ids is None else np.asarray(ids), scores, k)
+
+
+def top_k(ids: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """The ``k`` best ``(ids[i], scores[i])``, best first (ties: the order given)."""
     k = min(k, len(scores))
-    top = np.argpartition(-scores, k - 1)[:k]
+    if k <= 0:
+        return []
+    top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
     top = top[np.argsort(-scores[top], kind="stable")]
-    labels = top if ids is None else np.asarray(ids)[top]
-    return [(int(i), float(scores[r])) for i, r in zip(labels, top, strict=True)]
+    return list(zip(ids[top].tolist(), scores[top].astype(np.float64).tolist(), strict=True))
+
+
+def locate(sorted_ids: np.ndarray, wanted: np.ndarray | list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """``(position, found)`` of each of ``wanted`` in ``sorted_ids`` (ascending int64): a vectorised lookup.
+    ``position`` is meaningful only where ``found``."""
+    wanted = np.asarray(wanted, dtype=np.int64)
+    if len(sorted_ids) == 0:
+        return np.zeros(len(wanted), np.int64), np.zeros(len(wanted), bool)
+    pos = np.minimum(np.searchsorted(sorted_ids, wanted), len(sorted_ids) - 1)
+    return pos, sorted_ids[pos] == wanted

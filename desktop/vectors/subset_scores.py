@@ -68,9 +68,11 @@ class SubsetScorer:
         self.table = np.ascontiguousarray(table, dtype=np.float16)
         self._session = _session() if use_onnx and self.table.size else None
         self._value: Any = None
+        self._ort: Any = None
         if self._session is not None:
             import onnxruntime
 
+            self._ort = onnxruntime
             self._value = onnxruntime.OrtValue.ortvalue_from_numpy(self.table)  # wraps, does not copy
 
     @property
@@ -85,12 +87,7 @@ class SubsetScorer:
             return np.empty(0, np.float32)
         if self._session is None:
             return self.table[rows].astype(np.float32) @ q
-        import onnxruntime
-
-        feeds = {
-            "table": self._value,
-            "rows": onnxruntime.OrtValue.ortvalue_from_numpy(rows),
-            "query": onnxruntime.OrtValue.ortvalue_from_numpy(q),
-        }
+        wrap = self._ort.OrtValue.ortvalue_from_numpy
+        feeds = {"table": self._value, "rows": wrap(rows), "query": wrap(q)}
         out = self._session.run_with_ort_values(["scores"], feeds)
         return np.asarray(out[0].numpy(), dtype=np.float32)

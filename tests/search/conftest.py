@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -73,23 +75,33 @@ def dated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Photo]]:
     return base, photos
 
 
-@pytest.fixture(scope="session")
-def shapes_gallery(tmp_path_factory: pytest.TempPathFactory):
-    """240 fresh shapes scenes (seeds never used in training) indexed with the bundled shapes-tiny."""
+def shapes_library(
+    base: Path, n: int, seed: int, render_from: int, subfolder: Callable[[int], str] = lambda i: ""
+) -> tuple[Library, dict[str, Any]]:
+    """``n`` fresh shapes scenes (scenes drawn with ``seed``, rendered with seeds from ``render_from``: never used
+    in training) under ``base/photos`` (in ``subfolder(i)``), indexed with the bundled shapes-tiny:
+    ``(open library, {resolved path: scene})``."""
     from desktop.shapes.world import random_scene
     from tests.conftest import SHAPES_WEIGHTS, write_scene
 
     if not SHAPES_WEIGHTS.is_file():
         pytest.skip("the bundled shapes-tiny weights are not in resources/")
-    base = tmp_path_factory.mktemp("gallery")
-    rng = random.Random(4242)
+    rng = random.Random(seed)
     scenes = {}
-    for i in range(240):
+    for i in range(n):
         scene = random_scene(rng)
-        path = write_scene(base / "photos" / f"s{i:03d}.png", scene, seed=5000 + i)
+        path = write_scene(base / "photos" / subfolder(i) / f"s{i:03d}.png", scene, seed=render_from + i)
         scenes[str(path.resolve())] = scene
     lib = Library.open(base / "lib", "shapes-tiny")
     lib.add_root(base / "photos")
-    assert lib.index().indexed == len(scenes)
+    assert lib.index().indexed == n
+    return lib, scenes
+
+
+@pytest.fixture(scope="session")
+def shapes_gallery(tmp_path_factory: pytest.TempPathFactory):
+    """240 fresh shapes scenes (seeds never used in training) indexed with the bundled shapes-tiny."""
+    base = tmp_path_factory.mktemp("gallery")
+    lib, scenes = shapes_library(base, 240, 4242, render_from=5000)
     yield base, lib, scenes
     lib.close()

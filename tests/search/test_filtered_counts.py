@@ -3,7 +3,6 @@ add up to the whole library's, whichever way the filtered subset is ranked."""
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +14,7 @@ from desktop.search.engine import SearchRequest
 from desktop.search.filters import Filters
 from desktop.search.terms import parse_terms
 from desktop.vectors.subset_scores import GRAPH, SubsetScorer, build_graph
+from tests.search.conftest import shapes_library
 
 QUERIES = ("a red circle", "a blue square", "a star", "a green triangle", "a yellow star")
 
@@ -22,18 +22,8 @@ QUERIES = ("a red circle", "a blue square", "a star", "a green triangle", "a yel
 @pytest.fixture(scope="module")
 def split_gallery(tmp_path_factory: pytest.TempPathFactory):
     """120 shapes scenes in two folders, indexed with the bundled shapes-tiny."""
-    from desktop.shapes.world import random_scene
-    from tests.conftest import SHAPES_WEIGHTS, write_scene
-
-    if not SHAPES_WEIGHTS.is_file():
-        pytest.skip("the bundled shapes-tiny weights are not in resources/")
     base = tmp_path_factory.mktemp("split")
-    rng = random.Random(77)
-    for i in range(120):
-        write_scene(base / "photos" / ("a" if i % 3 else "b") / f"s{i:03d}.png", random_scene(rng), seed=9000 + i)
-    lib = Library.open(base / "lib", "shapes-tiny")
-    lib.add_root(base / "photos")
-    assert lib.index().indexed == 120
+    lib, _ = shapes_library(base, 120, 77, render_from=9000, subfolder=lambda i: "a" if i % 3 else "b")
     yield base / "photos", lib
     lib.close()
 
