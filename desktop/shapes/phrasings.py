@@ -148,7 +148,7 @@ def world_texts(slots: EditSlots) -> list[str]:
 
 _PLAIN: dict[str, dict[str, tuple[str, ...]]] = {}
 
-__all__ = ["HELD_OUT", "TRAIN", "WORLD", "EditSlots", "Phrasebook", "edit_slots", "rephrase", "typo", "world_texts"]
+__all__ = ["FRESH", "HELD_OUT", "TRAIN", "WORLD", "EditSlots", "Phrasebook", "edit_slots", "rephrase", "typo", "world_texts"]
 
 WORLD = Phrasebook(
     "world",
@@ -403,7 +403,61 @@ HELD_OUT = Phrasebook(
     typo_rate=0.1,
 )
 
-PHRASEBOOKS: dict[str, Phrasebook] = {b.name: b for b in (WORLD, TRAIN, HELD_OUT)}
+#: A second held-out split, written on 2026-12-01 after the first had guided the training phrasebook's
+#: vocabulary for a session: what it scores was never looked at before that session's final measurement,
+#: so it tells how much of the first split's score came from tuning to it. Kept out of every training set
+#: as HELD_OUT is (same checks); some of its words occur in no training text at all, as a user's might.
+FRESH = Phrasebook(
+    "fresh",
+    templates={
+        "colour": (
+            "what if the {shape} were {colour}?",
+            "the {shape} needs to be {colour}",
+            "give me the {shape} in {colour} this time",
+            "{colour} for the {shape}, please",
+            "could it have a {colour} {shape}",
+        ),
+        "shape": (
+            "what if the {shape} were a {shape2}?",
+            "the {shape} needs to be a {shape2}",
+            "give me a {shape2} rather than a {shape}",
+            "use a {shape2} where the {shape} was",
+            "swap in a {shape2}",
+        ),
+        "size": (
+            "what if the {shape} were {size}?",
+            "the {shape} needs to be {rel}",
+            "give me a {size} {shape} this time",
+            "{shape}, but {rel}",
+            "could the {shape} be a bit {rel}",
+        ),
+        "background": (
+            "what if the background were {bg}?",
+            "the backdrop needs to be {bg}",
+            "give me a {bg} backdrop",
+            "{bg} behind it, please",
+            "move it onto {bg}",
+        ),
+        "add": (
+            "what if there were also a {size} {colour} {shape2}?",
+            "the picture needs a {size} {colour} {shape2}",
+            "give me a {size} {colour} {shape2} next to it",
+            "and a {size} {colour} {shape2}, please",
+            "could it have a {size} {colour} {shape2} in it",
+        ),
+        "remove": (
+            "what if the {shape} were gone?",
+            "the {shape} needs to go",
+            "give me just the {other}",
+            "lose the {shape}",
+            "leave out the {shape}, please",
+        ),
+    },
+    words=_WORDS,
+    typo_rate=0.1,
+)
+
+PHRASEBOOKS: dict[str, Phrasebook] = {b.name: b for b in (WORLD, TRAIN, HELD_OUT, FRESH)}
 
 
 def check(book: Phrasebook) -> dict[str, Any]:
