@@ -9,7 +9,8 @@ text only, normalised sum, the Combiner's network and the fused query (the Combi
 as its card says, or with ``--sum-weight``), overall and per edit, on a gallery built with a seed never
 used in training, with hard distractors, the reference excluded; once with the world's phrasings
 (shapes-world.md) and once with the held-out phrasebook's (:data:`desktop.shapes.phrasings.HELD_OUT`,
-never in any training set). Writes benchmarks/results/shapes_retrieval.json.
+never in any training set), and once with the second held-out phrasebook's (``FRESH``).
+Writes benchmarks/results/shapes_retrieval.json.
 """
 
 from __future__ import annotations
@@ -98,6 +99,8 @@ def main() -> None:
     print(table(composed["methods"]))
     print("\nheld-out phrasings (never trained on)\n")
     print(table(composed["held_out"]["methods"]))
+    print("\nsecond held-out phrasebook (fresh: written 2026-12-01, never tuned to)\n")
+    print(table(composed["fresh"]["methods"]))
 
 
 if __name__ == "__main__":

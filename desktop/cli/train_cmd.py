@@ -26,7 +26,7 @@ WORLD_SHARE = 0.55
 def register(sub: argparse._SubParsersAction, common: Callable[..., None]) -> None:
     p = sub.add_parser("train", help="train the shapes-tiny CLIP on the synthetic shapes world (seeded)")
     p.add_argument("--out", metavar="DIR", help="where to write it (default: the library's models/shapes-tiny)")
-    p.add_argument("--steps", type=int, default=None, help="default: 1500; --text-tower: 450")
+    p.add_argument("--steps", type=int, default=None, help="default: 1500; --text-tower: 600")
     p.add_argument("--pool", type=int, default=50_000, help="rendered scenes to train on")
     p.add_argument("--seed", type=int, default=None, help="default: 1234; --text-tower: 77")
     p.add_argument(
@@ -319,6 +319,8 @@ def _print_report(report: dict) -> None:
     sections = [("world phrasings", comp["methods"])]
     if "held_out" in comp:
         sections.append(("held-out phrasings (never trained on)", comp["held_out"]["methods"]))
+    if "fresh" in comp:
+        sections.append(("second held-out phrasebook (fresh)", comp["fresh"]["methods"]))
     for title, methods in sections:
         print(f" {title}:")
         for name, entry in methods.items():

@@ -19,7 +19,7 @@ import numpy as np
 from desktop.compose.inference import Fusion, NumpyCombiner, QueryCombiner, compose_query, sum_query
 from desktop.models.encoder import Encoder, normalize
 from desktop.shapes.dataset import render_set, satisfied
-from desktop.shapes.phrasings import HELD_OUT, Phrasebook, rephrase
+from desktop.shapes.phrasings import FRESH, HELD_OUT, Phrasebook, rephrase
 from desktop.shapes.world import (
     BACKGROUNDS,
     COLOURS,
@@ -198,10 +198,10 @@ def _recalls(scores: np.ndarray, hits: np.ndarray, exclude: np.ndarray, ks: tupl
     return {f"R@{k}": (better < k).astype(np.float32) for k in ks}
 
 
-def held_out_texts(bench: ComposedBench, seed: int = HELD_OUT_SEED) -> list[str]:
-    """Each query's edit asked for in the held-out phrasebook's words (never in any training set)."""
+def held_out_texts(bench: ComposedBench, seed: int = HELD_OUT_SEED, book: Phrasebook = HELD_OUT) -> list[str]:
+    """Each query's edit asked for in a held-out phrasebook's words (never in any training set)."""
     rng = random.Random(seed)
-    return [rephrase(bench.gallery[q.ref_index], q.edit, HELD_OUT, rng).text for q in bench.queries]
+    return [rephrase(bench.gallery[q.ref_index], q.edit, book, rng).text for q in bench.queries]
 
 
 def evaluate_composed(
@@ -218,7 +218,8 @@ def evaluate_composed(
     query (the Combiner's own fusion, or ``fusion``) when there is one.
 
     ``methods`` holds the world's phrasings; with ``held_out`` the same queries are asked again in the
-    held-out phrasebook's words (:func:`held_out_texts`), under ``held_out.methods``.
+    held-out phrasebook's words (:func:`held_out_texts`), under ``held_out.methods``, and in the second
+    held-out phrasebook's (:data:`~desktop.shapes.phrasings.FRESH`), under ``fresh.methods``.
     """
     gal_raw = encode_scenes(encoder, bench.gallery, seed + 7)
     gal = normalize(gal_raw)
@@ -259,6 +260,8 @@ def evaluate_composed(
     if held_out:
         texts = held_out_texts(bench)
         report["held_out"] = {"phrasebook": HELD_OUT.name, "examples": texts[:12], "methods": score(texts)}
+        texts = held_out_texts(bench, book=FRESH)
+        report["fresh"] = {"phrasebook": FRESH.name, "examples": texts[:12], "methods": score(texts)}
     return report
 
 

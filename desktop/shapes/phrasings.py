@@ -64,15 +64,19 @@ class Phrasebook:
     def render(self, slots: EditSlots, rng: random.Random, *, self_contained: bool = False) -> str:
         """One way to ask for the edit. ``self_contained``: only templates that name what is edited, so
         the text alone says what the world's phrasings say ("keep only the square" needs the picture to
-        tell which shape goes; the text tower, which never sees it, is not taught from such texts)."""
+        tell which shape goes)."""
+        return self.render_template(slots, rng, self_contained=self_contained)[0]
+
+    def render_template(self, slots: EditSlots, rng: random.Random, *, self_contained: bool = False) -> tuple[str, str]:
+        """:meth:`render`, and the template it used."""
         templates = self.templates[slots.kind]
         if self_contained:
-            templates = tuple(t for t in templates if "{" + SUBJECT[slots.kind] + "}" in t)
+            templates = tuple(t for t in templates if names_subject(slots.kind, t))
         template = rng.choice(templates)
         text = template.format(**{k: rng.choice(self._say(k, v)) for k, v in slots.values.items()})
         if self.typo_rate and rng.random() < self.typo_rate:
             text = typo(text, rng)
-        return text
+        return text, template
 
     def _say(self, slot: str, value: str) -> tuple[str, ...]:
         return self.words.get(_WORD_CLASS[slot], {}).get(value, (value,))
@@ -144,11 +148,77 @@ def world_texts(slots: EditSlots) -> list[str]:
     return sorted({t.format(**slots.values) for t in WORLD.templates[slots.kind]})
 
 
+def names_subject(kind: str, template: str) -> bool:
+    """Whether a template names what the edit changes (else only the picture tells)."""
+    return "{" + SUBJECT[kind] + "}" in template
+
+
+def readings(slots: EditSlots, template: str) -> list[EditSlots]:
+    """The edits a text written from ``template`` can mean, read without the picture.
+
+    A template that names its subject means one edit. One that leaves it to the picture ("keep only the
+    {other}", "a {shape2} instead") means any edit whose subject is a value the text does not rule out:
+    every shape but the one kept, every shape but the one it becomes. What the text says is the same for
+    all of them, so it is taught as their mean: close to none in particular and far from the edit it
+    names by mistake ("remove the {other}")."""
+    if names_subject(slots.kind, template):
+        return [slots]
+    subject = SUBJECT[slots.kind]
+    word_class = _WORD_CLASS[subject]
+    named = {
+        v for k, v in slots.values.items() if k != subject and _WORD_CLASS[k] == word_class and f"{{{k}}}" in template
+    }
+    return [
+        EditSlots(slots.kind, {**slots.values, subject: value}) for value in _VALUES[word_class] if value not in named
+    ]
+
+
+#: The slots whose values, swapped, turn an edit into the one a careless reading mistakes it for.
+_REVERSE: dict[str, tuple[tuple[str, str], ...]] = {
+    "colour": (("colour", "old_colour"),),
+    "shape": (("shape", "shape2"),),
+    "size": (),  # size and rel flip instead
+    "background": (("bg", "old_bg"),),
+    "add": (),
+    "remove": (("shape", "other"),),
+}
+_FLIP = {"small": "large", "large": "small", "bigger": "smaller", "smaller": "bigger"}
+
+
+def reverse(slots: EditSlots) -> EditSlots | None:
+    """The opposite edit: turn the star into the square instead of the square into the star, remove the
+    shape that stays, the other size, the colour or background it had. None for an addition."""
+    values = dict(slots.values)
+    if slots.kind == "size":
+        return EditSlots("size", {**values, "size": _FLIP[values["size"]], "rel": _FLIP[values["rel"]]})
+    pairs = _REVERSE[slots.kind]
+    if not pairs:
+        return None
+    for a, b in pairs:
+        values[a], values[b] = slots.values[b], slots.values[a]
+    return EditSlots(slots.kind, values)
+
+
 # ---------------------------------------------------------------------------------------- phrasebooks
 
 _PLAIN: dict[str, dict[str, tuple[str, ...]]] = {}
 
-__all__ = ["FRESH", "HELD_OUT", "TRAIN", "WORLD", "EditSlots", "Phrasebook", "edit_slots", "rephrase", "typo", "world_texts"]
+__all__ = [
+    "FRESH",
+    "HELD_OUT",
+    "HELD_OUT_BOOKS",
+    "TRAIN",
+    "WORLD",
+    "EditSlots",
+    "Phrasebook",
+    "edit_slots",
+    "names_subject",
+    "readings",
+    "rephrase",
+    "reverse",
+    "typo",
+    "world_texts",
+]
 
 WORLD = Phrasebook(
     "world",
@@ -256,6 +326,11 @@ TRAIN = Phrasebook(
             "let the {shape} become a {shape2}",
             "the same scene with a {shape2} and not a {shape}",
             "now make the {shape} a {shape2}",
+            # the picture tells which shape goes
+            "a {shape2} instead",
+            "make it a {shape2} instead",
+            "swap it for a {shape2}",
+            "put a {shape2} there instead",
         ),
         "size": (
             "make the {shape} {size}",
@@ -346,6 +421,11 @@ TRAIN = Phrasebook(
             "the {shape} should be gone",
             "the same scene minus the {shape}",
             "now remove the {shape}",
+            # they name the shape that stays: the picture tells which goes
+            "keep only the {other}",
+            "leave just the {other}",
+            "only the {other} should stay",
+            "just the {other}, nothing else",
         ),
     },
     words=_WORDS,
@@ -457,6 +537,7 @@ FRESH = Phrasebook(
     typo_rate=0.1,
 )
 
+HELD_OUT_BOOKS: tuple[Phrasebook, ...] = (HELD_OUT, FRESH)
 PHRASEBOOKS: dict[str, Phrasebook] = {b.name: b for b in (WORLD, TRAIN, HELD_OUT, FRESH)}
 
 

@@ -8,7 +8,18 @@ import pytest
 
 from desktop.shapes import phrasings
 from desktop.shapes.composed import build_benchmark, held_out_texts, make_triplets
-from desktop.shapes.phrasings import HELD_OUT, TRAIN, WORLD, Phrasebook, edit_slots, rephrase, typo, world_texts
+from desktop.shapes.phrasings import (
+    FRESH,
+    HELD_OUT,
+    TRAIN,
+    WORLD,
+    EditSlots,
+    Phrasebook,
+    edit_slots,
+    rephrase,
+    typo,
+    world_texts,
+)
 from desktop.shapes.world import EDIT_KINDS, apply_edit, possible_edits, random_scene
 
 
@@ -19,7 +30,7 @@ def _edits(n: int, seed: int):
         yield ref, apply_edit(ref, rng.choice(possible_edits(ref)), rng)
 
 
-@pytest.mark.parametrize("book", [WORLD, TRAIN, HELD_OUT], ids=lambda b: b.name)
+@pytest.mark.parametrize("book", [WORLD, TRAIN, HELD_OUT, FRESH], ids=lambda b: b.name)
 def test_every_template_uses_only_its_edit_slots(book) -> None:
     assert phrasings.check(book) == {}
     assert set(book.templates) == set(EDIT_KINDS)
@@ -31,13 +42,19 @@ def test_world_phrasebook_writes_what_the_world_writes() -> None:
         assert edit.text in world_texts(edit_slots(ref, edit))
 
 
-def test_no_held_out_phrasing_can_be_written_by_the_training_phrasebook() -> None:
+@pytest.mark.parametrize("book", [HELD_OUT, FRESH], ids=lambda b: b.name)
+def test_no_held_out_phrasing_can_be_written_by_the_training_phrasebook(book) -> None:
     for kind in EDIT_KINDS:
         train = set(TRAIN.all_texts(kind)) | set(WORLD.all_texts(kind))
-        held = set(HELD_OUT.all_texts(kind))
+        held = set(book.all_texts(kind))
         assert held, kind
         assert not (held & train), f"{kind}: {sorted(held & train)[:5]}"
-        assert not set(HELD_OUT.templates[kind]) & set(TRAIN.templates[kind])
+        assert not set(book.templates[kind]) & set(TRAIN.templates[kind])
+
+
+def test_the_two_held_out_phrasebooks_share_no_sentence() -> None:
+    for kind in EDIT_KINDS:
+        assert not set(HELD_OUT.all_texts(kind)) & set(FRESH.all_texts(kind)), kind
 
 
 def test_training_phrasebook_is_wide() -> None:
@@ -77,6 +94,8 @@ def test_phrasings_are_seeded() -> None:
     assert a != make_triplets(50, seed=8, phrasebook=TRAIN).texts
     bench = build_benchmark(30)
     assert held_out_texts(bench) == held_out_texts(build_benchmark(30))
+    assert held_out_texts(bench, book=FRESH) == held_out_texts(build_benchmark(30), book=FRESH)
+    assert held_out_texts(bench, book=FRESH) != held_out_texts(bench)
 
 
 def test_wider_triplets_keep_references_and_targets() -> None:
@@ -89,8 +108,7 @@ def test_wider_triplets_keep_references_and_targets() -> None:
 
 
 def test_self_contained_phrasings_name_what_they_edit() -> None:
-    """ "keep only the square" needs the picture to say which shape goes: never given to the text tower alone,
-    and not in the training phrasebook at all (it taught the Combiner to drop and to keep the shape it names)."""
+    """ "keep only the square" needs the picture to say which shape goes: ``self_contained`` leaves it out."""
     book = Phrasebook("t", {**TRAIN.templates, "remove": ("remove the {shape}", "keep only the {other}")}, {})
     rng = random.Random(4)
     for ref, edit in _edits(300, seed=6):
@@ -98,4 +116,44 @@ def test_self_contained_phrasings_name_what_they_edit() -> None:
         texts = {book.render(slots, rng, self_contained=True) for _ in range(5)}
         if edit.kind == "remove":
             assert all(t.startswith("remove the") for t in texts), texts
-    assert not [t for t in TRAIN.templates["remove"] if "{shape}" not in t]
+
+
+def test_the_training_phrasebook_also_leaves_some_edits_to_the_picture() -> None:
+    """Users say "keep only the square" and "a star instead": the Combiner, which sees the picture, learns them."""
+    assert [t for t in TRAIN.templates["remove"] if not phrasings.names_subject("remove", t)]
+    assert [t for t in TRAIN.templates["shape"] if not phrasings.names_subject("shape", t)]
+
+
+def test_a_text_that_names_its_subject_means_one_edit() -> None:
+    for ref, edit in _edits(200, seed=8):
+        slots = edit_slots(ref, edit)
+        for template in TRAIN.templates[edit.kind]:
+            if phrasings.names_subject(edit.kind, template):
+                assert phrasings.readings(slots, template) == [slots]
+
+
+def test_a_text_that_leaves_the_subject_to_the_picture_means_every_edit_it_does_not_rule_out() -> None:
+    keep = EditSlots("remove", {"shape": "circle", "other": "square"})
+    meant = phrasings.readings(keep, "keep only the {other}")
+    assert sorted(r.values["shape"] for r in meant) == ["circle", "star", "triangle"]  # never the square
+    assert all(r.values["other"] == "square" for r in meant)
+    swap = EditSlots("shape", {"shape": "circle", "shape2": "star"})
+    assert sorted(r.values["shape"] for r in phrasings.readings(swap, "a {shape2} instead")) == [
+        "circle", "square", "triangle",
+    ]  # fmt: skip
+    recolour = EditSlots("colour", {"shape": "star", "colour": "red", "old_colour": "blue"})
+    assert len(phrasings.readings(recolour, "{colour} instead of {old_colour}")) == 4  # any shape can be red
+
+
+def test_the_opposite_edit_undoes_the_edit() -> None:
+    seen = set()
+    for ref, edit in _edits(300, seed=10):
+        slots = edit_slots(ref, edit)
+        back = phrasings.reverse(slots)
+        if edit.kind == "add":
+            assert back is None
+            continue
+        seen.add(edit.kind)
+        assert back is not None and back != slots and phrasings.reverse(back) == slots
+        assert not set(world_texts(back)) & set(world_texts(slots))
+    assert seen == set(EDIT_KINDS) - {"add"}

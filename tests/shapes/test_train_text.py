@@ -10,9 +10,9 @@ import pytest
 
 from desktop.models.tokenizer import ClipTokenizer
 from desktop.shapes.model import CONTEXT_LENGTH
-from desktop.shapes.phrasings import HELD_OUT
+from desktop.shapes.phrasings import HELD_OUT_BOOKS
 from desktop.shapes.train_text import TextTrainConfig, _sample_texts, held_out_token_ids, is_text_param, noise_pool
-from desktop.shapes.world import EDIT_KINDS
+from desktop.shapes.world import EDIT_KINDS, SHAPES
 from tests.conftest import SHAPES_WEIGHTS, needs_shapes_tiny
 
 
@@ -21,16 +21,17 @@ def test_random_tokens_never_come_from_the_held_out_phrasebook() -> None:
     banned = held_out_token_ids(tok)
     pool = set(noise_pool(tok).tolist())
     assert banned and not banned & pool
-    for kind in EDIT_KINDS:
-        for word in {w for t in HELD_OUT.templates[kind] for w in t.split() if "{" not in w}:
-            assert not set(tok.ids(word)) & pool, word
+    for book in HELD_OUT_BOOKS:
+        for kind in EDIT_KINDS:
+            for word in {w.strip(",?") for t in book.templates[kind] for w in t.split() if "{" not in w}:
+                assert not set(tok.ids(word)) & pool, (book.name, word)
 
 
 def test_training_texts_never_include_a_held_out_phrasing() -> None:
-    held = {t for kind in EDIT_KINDS for t in HELD_OUT.all_texts(kind)}
-    texts = [t for t, _, _ in _sample_texts(TextTrainConfig(batch=3000), random.Random(0))]
+    held = {t for book in HELD_OUT_BOOKS for kind in EDIT_KINDS for t in book.all_texts(kind)}
+    texts = [s.text for s in _sample_texts(TextTrainConfig(batch=3000), random.Random(0))]
     assert not set(texts) & held
-    kinds = {what for _, what, _ in _sample_texts(TextTrainConfig(batch=300), random.Random(1))}
+    kinds = {s.what for s in _sample_texts(TextTrainConfig(batch=300), random.Random(1))}
     assert kinds == {"caption", "world", "paraphrase"}
 
 
@@ -49,3 +50,18 @@ def test_a_short_run_changes_the_text_tower_only(tmp_path: Path) -> None:
     assert changed and all(is_text_param(k) for k in changed)
     assert all(np.array_equal(before[k], after[k]) for k in before if k.startswith("visual."))
     assert (tmp_path / "text_training.json").is_file()
+
+
+def test_a_paraphrase_is_taught_what_it_can_mean_and_kept_from_its_opposite() -> None:
+    batch = _sample_texts(TextTrainConfig(batch=3000, caption_share=0.0, world_share=0.0), random.Random(2))
+    assert all(s.what == "paraphrase" and s.world for s in batch)
+    for s in batch:
+        assert not set(s.world) & set(s.opposite), s
+    keep_only = [s for s in batch if s.text.startswith("keep only the ")]
+    named = [s for s in keep_only if s.text.removeprefix("keep only the ") in SHAPES]  # synonyms, typos aside
+    assert named
+    for s in named:
+        kept = s.text.removeprefix("keep only the ")
+        # the shape that stays is never among those removed; "remove the <it>" is the opposite
+        assert {t.split()[-1] for t in s.world} == set(SHAPES) - {kept}, s
+        assert "remove the " + kept in s.opposite, s
