@@ -67,11 +67,16 @@ class Phrasebook:
         tell which shape goes)."""
         return self.render_template(slots, rng, self_contained=self_contained)[0]
 
-    def render_template(self, slots: EditSlots, rng: random.Random, *, self_contained: bool = False) -> tuple[str, str]:
-        """:meth:`render`, and the template it used."""
+    def render_template(
+        self, slots: EditSlots, rng: random.Random, *, self_contained: bool = False, from_picture: bool = False
+    ) -> tuple[str, str]:
+        """:meth:`render`, and the template it used. ``from_picture``: only templates that leave the subject
+        to the picture, where the kind has any (else any template)."""
         templates = self.templates[slots.kind]
         if self_contained:
             templates = tuple(t for t in templates if names_subject(slots.kind, t))
+        elif from_picture:
+            templates = tuple(t for t in templates if not names_subject(slots.kind, t)) or templates
         template = rng.choice(templates)
         text = template.format(**{k: rng.choice(self._say(k, v)) for k, v in slots.values.items()})
         if self.typo_rate and rng.random() < self.typo_rate:

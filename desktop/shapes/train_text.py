@@ -57,7 +57,9 @@ class TextTrainConfig:
     steps: int = 600
     batch: int = 160
     caption_share: float = 0.45
+    caption_weight: float = 1.0  # weight of a caption's distance to where the teacher put it
     world_share: float = 0.2  # the rest: training-phrasebook paraphrases
+    picture_share: float = 0.0  # paraphrases drawn from the templates that leave the subject to the picture
     noise_token_rate: float = 0.3  # paraphrases with one random token inserted
     contrastive_weight: float = 0.5
     temperature: float = 0.03
@@ -122,7 +124,9 @@ def _sample_texts(cfg: TextTrainConfig, rng: random.Random) -> list[Sample]:
             out.append(Sample(edit.text, "world"))
             continue
         slots = phrasings.edit_slots(ref, edit)
-        text, template = phrasings.TRAIN.render_template(slots, rng)
+        text, template = phrasings.TRAIN.render_template(
+            slots, rng, from_picture=cfg.picture_share > 0 and rng.random() < cfg.picture_share
+        )
         meant = phrasings.readings(slots, template)
         opposite = [o for o in map(phrasings.reverse, meant) if o is not None]
         out.append(Sample(text, "paraphrase", _world_of(meant), _world_of(opposite)))
@@ -200,7 +204,12 @@ def train_text_tower(
             if b.what == "paraphrase" and rng.random() < cfg.noise_token_rate:
                 tok[i] = _insert(tok[i], int(pool[np_rng.integers(len(pool))]), rng)
         feats = F.normalize(encode_trimmed_text(student, tok), dim=-1)
-        align = (1 - (feats * target).sum(-1)).mean()
+        gap = 1 - (feats * target).sum(-1)
+        if cfg.caption_weight == 1.0:
+            align = gap.mean()
+        else:
+            weight = torch.tensor([cfg.caption_weight if b.what == "caption" else 1.0 for b in batch])
+            align = (gap * weight).sum() / weight.sum()
         # contrastive: each text against the batch's distinct targets and the opposite edits (a column
         # equal to a text's own target is no negative of it; absent opposites are no column at all)
         columns = torch.cat([target, opposite])

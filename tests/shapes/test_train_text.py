@@ -65,3 +65,13 @@ def test_a_paraphrase_is_taught_what_it_can_mean_and_kept_from_its_opposite() ->
         # the shape that stays is never among those removed; "remove the <it>" is the opposite
         assert {t.split()[-1] for t in s.world} == set(SHAPES) - {kept}, s
         assert "remove the " + kept in s.opposite, s
+
+
+def test_picture_share_draws_the_texts_that_leave_the_subject_to_the_picture() -> None:
+    cfg = TextTrainConfig(batch=600, caption_share=0.0, world_share=0.0, picture_share=1.0)
+    batch = _sample_texts(cfg, random.Random(3))
+    # such a text means several edits: more world texts than the two or three phrasings of one edit
+    several = [s for s in batch if len(s.world) > 3]
+    assert len(several) > len(batch) / 4  # colour, shape and remove edits: half of them
+    plain = _sample_texts(TextTrainConfig(batch=600, caption_share=0.0, world_share=0.0), random.Random(3))
+    assert len([s for s in plain if len(s.world) > 3]) < len(several) / 3
