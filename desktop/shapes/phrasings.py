@@ -426,11 +426,6 @@ TRAIN = Phrasebook(
             "the {shape} should be gone",
             "the same scene minus the {shape}",
             "now remove the {shape}",
-            # they name the shape that stays: the picture tells which goes
-            "keep only the {other}",
-            "leave just the {other}",
-            "only the {other} should stay",
-            "just the {other}, nothing else",
         ),
     },
     words=_WORDS,

@@ -119,9 +119,9 @@ def test_self_contained_phrasings_name_what_they_edit() -> None:
 
 
 def test_the_training_phrasebook_also_leaves_some_edits_to_the_picture() -> None:
-    """Users say "keep only the square" and "a star instead": the Combiner, which sees the picture, learns them."""
-    assert [t for t in TRAIN.templates["remove"] if not phrasings.names_subject("remove", t)]
+    """Users say "a star instead": the Combiner, which sees the picture, learns which shape it replaces."""
     assert [t for t in TRAIN.templates["shape"] if not phrasings.names_subject("shape", t)]
+    assert [t for t in TRAIN.templates["colour"] if not phrasings.names_subject("colour", t)]
 
 
 def test_a_text_that_names_its_subject_means_one_edit() -> None:

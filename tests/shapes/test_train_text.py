@@ -57,14 +57,15 @@ def test_a_paraphrase_is_taught_what_it_can_mean_and_kept_from_its_opposite() ->
     assert all(s.what == "paraphrase" and s.world for s in batch)
     for s in batch:
         assert not set(s.world) & set(s.opposite), s
-    keep_only = [s for s in batch if s.text.startswith("keep only the ")]
-    named = [s for s in keep_only if s.text.removeprefix("keep only the ") in SHAPES]  # synonyms, typos aside
+    instead = [s for s in batch if s.text.startswith("a ") and s.text.endswith(" instead")]
+    named = [s for s in instead if s.text[2:-8] in SHAPES]  # "a star instead" (synonyms, typos aside)
     assert named
     for s in named:
-        kept = s.text.removeprefix("keep only the ")
-        # the shape that stays is never among those removed; "remove the <it>" is the opposite
-        assert {t.split()[-1] for t in s.world} == set(SHAPES) - {kept}, s
-        assert "remove the " + kept in s.opposite, s
+        new = s.text[2:-8]
+        # it can mean turning any other shape into it, never turning it into another
+        assert {t.split()[-1] for t in s.world} == {new}, s
+        assert {t.split()[2] for t in s.world if t.startswith("turn the")} == set(SHAPES) - {new}, s
+        assert "turn the " + new + " into a circle" in s.opposite or new == "circle", s
 
 
 def test_picture_share_draws_the_texts_that_leave_the_subject_to_the_picture() -> None:
