@@ -1,4 +1,4 @@
-"""How people ask for an edit of a shapes scene, beyond the world's own phrasings (three phrasebooks).
+"""How people ask for an edit of a shapes scene, beyond the world's own phrasings (four phrasebooks).
 
 - :data:`WORLD`: the phrasings of shapes-world.md (what :func:`desktop.shapes.world.apply_edit` writes).
 - :data:`TRAIN`: a wider phrasebook for training the text tower and the Combiner: other verbs, synonyms of
@@ -7,6 +7,7 @@
 - :data:`HELD_OUT`: phrasings written once and kept out of every training set, to measure how the model
   copes with a phrasing it has never seen. No held-out template can be written by the training phrasebook
   (``tests/shapes/test_phrasings.py`` checks every rendering of both).
+- :data:`FRESH`: a second held-out split, written later and never tuned to (see its comment).
 
 A template is a :meth:`str.format` string over the slots of :class:`EditSlots`; the attribute words are
 drawn from the phrasebook's synonym tables. Given a seeded ``random.Random`` everything is deterministic.
@@ -64,24 +65,15 @@ class Phrasebook:
     def render(self, slots: EditSlots, rng: random.Random, *, self_contained: bool = False) -> str:
         """One way to ask for the edit. ``self_contained``: only templates that name what is edited, so
         the text alone says what the world's phrasings say ("keep only the square" needs the picture to
-        tell which shape goes)."""
-        return self.render_template(slots, rng, self_contained=self_contained)[0]
-
-    def render_template(
-        self, slots: EditSlots, rng: random.Random, *, self_contained: bool = False, from_picture: bool = False
-    ) -> tuple[str, str]:
-        """:meth:`render`, and the template it used. ``from_picture``: only templates that leave the subject
-        to the picture, where the kind has any (else any template)."""
+        tell which shape goes; the text tower, which never sees it, is not taught from such texts)."""
         templates = self.templates[slots.kind]
         if self_contained:
-            templates = tuple(t for t in templates if names_subject(slots.kind, t))
-        elif from_picture:
-            templates = tuple(t for t in templates if not names_subject(slots.kind, t)) or templates
+            templates = tuple(t for t in templates if "{" + SUBJECT[slots.kind] + "}" in t)
         template = rng.choice(templates)
         text = template.format(**{k: rng.choice(self._say(k, v)) for k, v in slots.values.items()})
         if self.typo_rate and rng.random() < self.typo_rate:
             text = typo(text, rng)
-        return text, template
+        return text
 
     def _say(self, slot: str, value: str) -> tuple[str, ...]:
         return self.words.get(_WORD_CLASS[slot], {}).get(value, (value,))
@@ -153,57 +145,6 @@ def world_texts(slots: EditSlots) -> list[str]:
     return sorted({t.format(**slots.values) for t in WORLD.templates[slots.kind]})
 
 
-def names_subject(kind: str, template: str) -> bool:
-    """Whether a template names what the edit changes (else only the picture tells)."""
-    return "{" + SUBJECT[kind] + "}" in template
-
-
-def readings(slots: EditSlots, template: str) -> list[EditSlots]:
-    """The edits a text written from ``template`` can mean, read without the picture.
-
-    A template that names its subject means one edit. One that leaves it to the picture ("keep only the
-    {other}", "a {shape2} instead") means any edit whose subject is a value the text does not rule out:
-    every shape but the one kept, every shape but the one it becomes. What the text says is the same for
-    all of them, so it is taught as their mean: close to none in particular and far from the edit it
-    names by mistake ("remove the {other}")."""
-    if names_subject(slots.kind, template):
-        return [slots]
-    subject = SUBJECT[slots.kind]
-    word_class = _WORD_CLASS[subject]
-    named = {
-        v for k, v in slots.values.items() if k != subject and _WORD_CLASS[k] == word_class and f"{{{k}}}" in template
-    }
-    return [
-        EditSlots(slots.kind, {**slots.values, subject: value}) for value in _VALUES[word_class] if value not in named
-    ]
-
-
-#: The slots whose values, swapped, turn an edit into the one a careless reading mistakes it for.
-_REVERSE: dict[str, tuple[tuple[str, str], ...]] = {
-    "colour": (("colour", "old_colour"),),
-    "shape": (("shape", "shape2"),),
-    "size": (),  # size and rel flip instead
-    "background": (("bg", "old_bg"),),
-    "add": (),
-    "remove": (("shape", "other"),),
-}
-_FLIP = {"small": "large", "large": "small", "bigger": "smaller", "smaller": "bigger"}
-
-
-def reverse(slots: EditSlots) -> EditSlots | None:
-    """The opposite edit: turn the star into the square instead of the square into the star, remove the
-    shape that stays, the other size, the colour or background it had. None for an addition."""
-    values = dict(slots.values)
-    if slots.kind == "size":
-        return EditSlots("size", {**values, "size": _FLIP[values["size"]], "rel": _FLIP[values["rel"]]})
-    pairs = _REVERSE[slots.kind]
-    if not pairs:
-        return None
-    for a, b in pairs:
-        values[a], values[b] = slots.values[b], slots.values[a]
-    return EditSlots(slots.kind, values)
-
-
 # ---------------------------------------------------------------------------------------- phrasebooks
 
 _PLAIN: dict[str, dict[str, tuple[str, ...]]] = {}
@@ -217,10 +158,7 @@ __all__ = [
     "EditSlots",
     "Phrasebook",
     "edit_slots",
-    "names_subject",
-    "readings",
     "rephrase",
-    "reverse",
     "typo",
     "world_texts",
 ]
@@ -331,11 +269,6 @@ TRAIN = Phrasebook(
             "let the {shape} become a {shape2}",
             "the same scene with a {shape2} and not a {shape}",
             "now make the {shape} a {shape2}",
-            # the picture tells which shape goes
-            "a {shape2} instead",
-            "make it a {shape2} instead",
-            "swap it for a {shape2}",
-            "put a {shape2} there instead",
         ),
         "size": (
             "make the {shape} {size}",
@@ -484,9 +417,10 @@ HELD_OUT = Phrasebook(
 )
 
 #: A second held-out split, written on 2026-12-01 after the first had guided the training phrasebook's
-#: vocabulary for a session: what it scores was never looked at before that session's final measurement,
-#: so it tells how much of the first split's score came from tuning to it. Kept out of every training set
-#: as HELD_OUT is (same checks); some of its words occur in no training text at all, as a user's might.
+#: vocabulary for a session, and before that day's training runs; no training change was made for it, so
+#: the gap between the two splits tells how much of the first one's score came from tuning to it. Kept out
+#: of every training set as HELD_OUT is (same checks, and its tokens are kept out of the random-token pool);
+#: some of its words occur in no training text at all, as a user's might.
 FRESH = Phrasebook(
     "fresh",
     templates={

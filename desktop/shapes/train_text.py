@@ -9,21 +9,16 @@ from a frozen copy of itself (the teacher), on three kinds of text:
 - the world's edit phrasings (shapes-world.md): stay where they were, so a Combiner trained on them keeps
   working;
 - the training phrasebook's paraphrases (:data:`desktop.shapes.phrasings.TRAIN`, typos included): move to
-  the mean of the teacher's features of the world phrasings of the edits they can mean without the picture
-  (:func:`~desktop.shapes.phrasings.readings`). A paraphrase that names what it edits means one edit. One
-  that leaves it to the picture means several: "keep only the square" is the mean of "remove the circle",
-  "... the triangle" and "... the star", and the Combiner, which sees the picture, picks the one that is
-  there. (Taught instead the one edit of its training picture, "keep only the square" was pulled towards
-  "remove the circle" in one batch and "remove the star" in the next, and dragged "remove the ..." apart:
-  world remove R@1 0.93 -> 0.80.)
+  the mean of the teacher's features of the world phrasings of the same edit. Only paraphrases that name
+  what they edit (:meth:`~desktop.shapes.phrasings.Phrasebook.render` ``self_contained``): "keep only the
+  square" means "remove the circle" only beside a picture of both. Taught from such texts, the tower
+  pulled "remove the ..." apart (world remove R@1 0.93 -> 0.80), and the Combiner, taught "square" as
+  both the shape to drop and the shape to keep, lost more; they are out of the training phrasebook.
 
 The loss is ``1 - cos`` to the target plus a contrastive term against the batch's other targets (the
 features of "make the circle red" and "make the circle blue" are close: the student must land nearer its
-own) and against each paraphrase's opposite edit (:func:`~desktop.shapes.phrasings.reverse`, read the same
-way): "a star, not a square" must not land on "turn the star into a square", nor "keep only the square" on
-"remove the square". Some paraphrases get one random token inserted (never a token of a held-out
-phrasebook), so that a word the model does not know moves the feature little. Seeded; reproducible on the
-CPU.
+own). Some paraphrases get one random token inserted (never a token of a held-out phrasebook), so that a
+word the model does not know moves the feature little. Seeded; reproducible on the CPU.
 """
 
 from __future__ import annotations
@@ -57,9 +52,7 @@ class TextTrainConfig:
     steps: int = 600
     batch: int = 160
     caption_share: float = 0.45
-    caption_weight: float = 1.0  # weight of a caption's distance to where the teacher put it
     world_share: float = 0.2  # the rest: training-phrasebook paraphrases
-    picture_share: float = 0.0  # paraphrases drawn from the templates that leave the subject to the picture
     noise_token_rate: float = 0.3  # paraphrases with one random token inserted
     contrastive_weight: float = 0.5
     temperature: float = 0.03
@@ -92,44 +85,23 @@ def noise_pool(tokenize: Callable[[list[str]], np.ndarray], vocab_size: int = 49
     return np.asarray([i for i in range(1, vocab_size) if i not in banned], dtype=np.int64)
 
 
-@dataclass(frozen=True)
-class Sample:
-    text: str
-    what: str  # caption, world or paraphrase
-    world: tuple[str, ...] = ()  # world texts whose teacher mean is the target (empty: the text itself)
-    opposite: tuple[str, ...] = ()  # world texts of the opposite edit: a hard negative (empty: none)
-
-
-def _world_of(readings: list[phrasings.EditSlots]) -> tuple[str, ...]:
-    return tuple(sorted({t for r in readings for t in phrasings.world_texts(r)}))
-
-
-def _sample_texts(cfg: TextTrainConfig, rng: random.Random) -> list[Sample]:
-    """A batch of texts with what each should mean.
-
-    A paraphrase means the world phrasings of every edit it can mean without the picture
-    (:func:`~desktop.shapes.phrasings.readings`); its opposite (the reversed edit, read the same way) is
-    a negative it must stay away from: "i want a star not a square" is not "turn the star into a square",
-    "keep only the star" is not "remove the star"."""
-    out: list[Sample] = []
+def _sample_texts(cfg: TextTrainConfig, rng: random.Random) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(text, what it is, world texts whose teacher mean is the target; empty: the text itself)."""
+    out: list[tuple[str, str, tuple[str, ...]]] = []
     for _ in range(cfg.batch):
         r = rng.random()
         if r < cfg.caption_share:
             scene = random_scene(rng)
-            out.append(Sample(describe(scene, rng.choice(PARTIAL_KINDS), rng).text, "caption"))
+            out.append((describe(scene, rng.choice(PARTIAL_KINDS), rng).text, "caption", ()))
             continue
         ref = random_scene(rng)
         edit = apply_edit(ref, rng.choice(possible_edits(ref)), rng)
         if r < cfg.caption_share + cfg.world_share:
-            out.append(Sample(edit.text, "world"))
-            continue
-        slots = phrasings.edit_slots(ref, edit)
-        text, template = phrasings.TRAIN.render_template(
-            slots, rng, from_picture=cfg.picture_share > 0 and rng.random() < cfg.picture_share
-        )
-        meant = phrasings.readings(slots, template)
-        opposite = [o for o in map(phrasings.reverse, meant) if o is not None]
-        out.append(Sample(text, "paraphrase", _world_of(meant), _world_of(opposite)))
+            out.append((edit.text, "world", ()))
+        else:
+            slots = phrasings.edit_slots(ref, edit)
+            text = phrasings.TRAIN.render(slots, rng, self_contained=True)
+            out.append((text, "paraphrase", tuple(phrasings.world_texts(slots))))
     return out
 
 
@@ -183,42 +155,30 @@ def train_text_tower(
 
     history: list[tuple[int, float]] = []
     t0 = time.time()
-    dim = MODEL_CFG["embed_dim"]
     for step in range(cfg.steps):
         for g in opt.param_groups:
             g["lr"] = _lr_at(step, cfg)
         batch = _sample_texts(cfg, rng)
-        n = len(batch)
-        texts = [b.text for b in batch]
-        own = [i for i, b in enumerate(batch) if not b.world]
-        target = torch.empty(n, dim)
+        texts = [t for t, _, _ in batch]
+        own = [i for i, (_, _, w) in enumerate(batch) if not w]
+        target = torch.empty(len(batch), MODEL_CFG["embed_dim"])
         target[own] = teach([texts[i] for i in own])
-        opposite = torch.zeros(n, dim)
-        for i, b in enumerate(batch):
-            if b.world:
-                target[i] = world_mean(b.world)
-            if b.opposite:
-                opposite[i] = world_mean(b.opposite)
+        for i, (_, _, world) in enumerate(batch):
+            if world:
+                target[i] = world_mean(world)
         tok = tokens(texts)
-        for i, b in enumerate(batch):
-            if b.what == "paraphrase" and rng.random() < cfg.noise_token_rate:
+        for i, (_, what, _) in enumerate(batch):
+            if what == "paraphrase" and rng.random() < cfg.noise_token_rate:
                 tok[i] = _insert(tok[i], int(pool[np_rng.integers(len(pool))]), rng)
         feats = F.normalize(encode_trimmed_text(student, tok), dim=-1)
-        gap = 1 - (feats * target).sum(-1)
-        if cfg.caption_weight == 1.0:
-            align = gap.mean()
-        else:
-            weight = torch.tensor([cfg.caption_weight if b.what == "caption" else 1.0 for b in batch])
-            align = (gap * weight).sum() / weight.sum()
-        # contrastive: each text against the batch's distinct targets and the opposite edits (a column
-        # equal to a text's own target is no negative of it; absent opposites are no column at all)
-        columns = torch.cat([target, opposite])
-        logits = feats @ columns.T / cfg.temperature
-        masked = (target @ columns.T) > 0.9999
-        masked[:, :n] &= ~torch.eye(n, dtype=torch.bool)
-        masked[:, n:] |= (opposite.abs().sum(-1) == 0)[None, :]
-        log_p = logits[:, :n].diagonal()[:, None] - torch.logsumexp(logits.masked_fill(masked, -1e9), 1, True)
-        contrast = -log_p.mean()
+        align = (1 - (feats * target).sum(-1)).mean()
+        # contrastive: each text against the batch's distinct targets (copies of its own are positives)
+        same = (target @ target.T) > 0.9999
+        logits = feats @ target.T / cfg.temperature
+        log_p = logits - torch.logsumexp(
+            logits.masked_fill(same & ~torch.eye(len(batch), dtype=torch.bool), -1e9), 1, True
+        )
+        contrast = -log_p.diagonal().mean()
         loss = align + cfg.contrastive_weight * contrast
         opt.zero_grad(set_to_none=True)
         loss.backward()

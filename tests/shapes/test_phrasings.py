@@ -8,18 +8,7 @@ import pytest
 
 from desktop.shapes import phrasings
 from desktop.shapes.composed import build_benchmark, held_out_texts, make_triplets
-from desktop.shapes.phrasings import (
-    FRESH,
-    HELD_OUT,
-    TRAIN,
-    WORLD,
-    EditSlots,
-    Phrasebook,
-    edit_slots,
-    rephrase,
-    typo,
-    world_texts,
-)
+from desktop.shapes.phrasings import FRESH, HELD_OUT, TRAIN, WORLD, Phrasebook, edit_slots, rephrase, typo, world_texts
 from desktop.shapes.world import EDIT_KINDS, apply_edit, possible_edits, random_scene
 
 
@@ -108,7 +97,8 @@ def test_wider_triplets_keep_references_and_targets() -> None:
 
 
 def test_self_contained_phrasings_name_what_they_edit() -> None:
-    """ "keep only the square" needs the picture to say which shape goes: ``self_contained`` leaves it out."""
+    """ "keep only the square" needs the picture to say which shape goes: never given to the text tower alone,
+    and not in the training phrasebook at all (it taught the Combiner to drop and to keep the shape it names)."""
     book = Phrasebook("t", {**TRAIN.templates, "remove": ("remove the {shape}", "keep only the {other}")}, {})
     rng = random.Random(4)
     for ref, edit in _edits(300, seed=6):
@@ -116,44 +106,4 @@ def test_self_contained_phrasings_name_what_they_edit() -> None:
         texts = {book.render(slots, rng, self_contained=True) for _ in range(5)}
         if edit.kind == "remove":
             assert all(t.startswith("remove the") for t in texts), texts
-
-
-def test_the_training_phrasebook_also_leaves_some_edits_to_the_picture() -> None:
-    """Users say "a star instead": the Combiner, which sees the picture, learns which shape it replaces."""
-    assert [t for t in TRAIN.templates["shape"] if not phrasings.names_subject("shape", t)]
-    assert [t for t in TRAIN.templates["colour"] if not phrasings.names_subject("colour", t)]
-
-
-def test_a_text_that_names_its_subject_means_one_edit() -> None:
-    for ref, edit in _edits(200, seed=8):
-        slots = edit_slots(ref, edit)
-        for template in TRAIN.templates[edit.kind]:
-            if phrasings.names_subject(edit.kind, template):
-                assert phrasings.readings(slots, template) == [slots]
-
-
-def test_a_text_that_leaves_the_subject_to_the_picture_means_every_edit_it_does_not_rule_out() -> None:
-    keep = EditSlots("remove", {"shape": "circle", "other": "square"})
-    meant = phrasings.readings(keep, "keep only the {other}")
-    assert sorted(r.values["shape"] for r in meant) == ["circle", "star", "triangle"]  # never the square
-    assert all(r.values["other"] == "square" for r in meant)
-    swap = EditSlots("shape", {"shape": "circle", "shape2": "star"})
-    assert sorted(r.values["shape"] for r in phrasings.readings(swap, "a {shape2} instead")) == [
-        "circle", "square", "triangle",
-    ]  # fmt: skip
-    recolour = EditSlots("colour", {"shape": "star", "colour": "red", "old_colour": "blue"})
-    assert len(phrasings.readings(recolour, "{colour} instead of {old_colour}")) == 4  # any shape can be red
-
-
-def test_the_opposite_edit_undoes_the_edit() -> None:
-    seen = set()
-    for ref, edit in _edits(300, seed=10):
-        slots = edit_slots(ref, edit)
-        back = phrasings.reverse(slots)
-        if edit.kind == "add":
-            assert back is None
-            continue
-        seen.add(edit.kind)
-        assert back is not None and back != slots and phrasings.reverse(back) == slots
-        assert not set(world_texts(back)) & set(world_texts(slots))
-    assert seen == set(EDIT_KINDS) - {"add"}
+    assert not [t for t in TRAIN.templates["remove"] if "{shape}" not in t]
