@@ -19,7 +19,7 @@ import numpy as np
 from desktop.compose.inference import Fusion, NumpyCombiner, QueryCombiner, compose_query, sum_query
 from desktop.models.encoder import Encoder, normalize
 from desktop.shapes.dataset import render_set, satisfied
-from desktop.shapes.phrasings import FRESH, HELD_OUT, Phrasebook, rephrase
+from desktop.shapes.phrasings import HELD_OUT, HELD_OUT_BOOKS, Phrasebook, rephrase
 from desktop.shapes.world import (
     BACKGROUNDS,
     COLOURS,
@@ -219,7 +219,8 @@ def evaluate_composed(
 
     ``methods`` holds the world's phrasings; with ``held_out`` the same queries are asked again in the
     held-out phrasebook's words (:func:`held_out_texts`), under ``held_out.methods``, and in the second
-    held-out phrasebook's (:data:`~desktop.shapes.phrasings.FRESH`), under ``fresh.methods``.
+    held-out phrasebook's (:data:`~desktop.shapes.phrasings.FRESH`), under ``fresh.methods``
+    (:data:`~desktop.shapes.phrasings.HELD_OUT_BOOKS`, each under its name).
     """
     gal_raw = encode_scenes(encoder, bench.gallery, seed + 7)
     gal = normalize(gal_raw)
@@ -258,10 +259,10 @@ def evaluate_composed(
     report: dict = {"queries": len(bench.queries), "gallery": len(bench.gallery)}
     report["methods"] = score([q.edit.text for q in bench.queries])
     if held_out:
-        texts = held_out_texts(bench)
-        report["held_out"] = {"phrasebook": HELD_OUT.name, "examples": texts[:12], "methods": score(texts)}
-        texts = held_out_texts(bench, book=FRESH)
-        report["fresh"] = {"phrasebook": FRESH.name, "examples": texts[:12], "methods": score(texts)}
+        for book in HELD_OUT_BOOKS:  # under "held_out" and "fresh"
+            texts = held_out_texts(bench, book=book)
+            key = book.name.replace("-", "_")
+            report[key] = {"phrasebook": book.name, "examples": texts[:12], "methods": score(texts)}
     return report
 
 
