@@ -58,6 +58,13 @@ def register(sub: argparse._SubParsersAction, common: Callable[..., None]) -> No
     p.add_argument("--epochs", type=int, default=None, help="default: 40")
     p.add_argument("--batch-size", type=int, default=512)
     p.add_argument("--lr", type=float, default=None)
+    p.add_argument(
+        "--lr-schedule",
+        choices=("constant", "cosine"),
+        default=None,
+        help="constant rate, or a half cosine down to near zero at the last epoch (default: cosine for the "
+        "shapes world, constant for CIRR, where it has not been measured)",
+    )
     p.add_argument("--proj-dim", type=int, default=None)
     p.add_argument("--hidden-dim", type=int, default=None)
     p.add_argument("--seed", type=int, default=0)
@@ -146,7 +153,7 @@ def cmd_train_combiner(args: argparse.Namespace) -> int:
     args.refs = args.refs or IMAGE_REFS
     args.epochs = args.epochs or IMAGE_EPOCHS
     from desktop.compose.inference import DEFAULT_SUM_WEIGHT, Fusion
-    from desktop.compose.train import DEFAULT_LR, CombinerConfig, train_combiner
+    from desktop.compose.train import DEFAULT_LR, CombinerConfig, kept_metrics, train_combiner
     from desktop.compose.weights import save_combiner
 
     with open_library(args) as lib:
@@ -164,6 +171,7 @@ def cmd_train_combiner(args: argparse.Namespace) -> int:
         proj = args.proj_dim or 2 * dim
         hidden = args.hidden_dim or 4 * dim
         lr = args.lr or (1e-3 if not args.cirr_annotations else DEFAULT_LR)
+        args.lr_schedule = args.lr_schedule or ("constant" if args.cirr_annotations else "cosine")
 
         def progress(epoch: int, step: int, loss: float, metrics: dict | None) -> None:
             if metrics is not None:
@@ -180,6 +188,7 @@ def cmd_train_combiner(args: argparse.Namespace) -> int:
             seed=args.seed,
             group_size=group,
             reference_negatives=True,
+            lr_schedule=args.lr_schedule,
         )
         comb, history = train_combiner(
             ref,
@@ -197,8 +206,9 @@ def cmd_train_combiner(args: argparse.Namespace) -> int:
             "data_seed": args.seed,
             "epochs": args.epochs,
             "lr": lr,
+            "lr_schedule": args.lr_schedule,
             "train_seconds": round(time.time() - t1, 1),
-            "metrics": history[-1].get("val", {}) if history else {},
+            "metrics": kept_metrics(history),
         }
         if not args.cirr_annotations:
             weight = DEFAULT_SUM_WEIGHT if args.sum_weight is None else args.sum_weight

@@ -41,6 +41,7 @@ __all__ = [
     "TrainingCancelled",
     "encode_triplets",
     "evaluate_triplet_features",
+    "kept_metrics",
     "train_combiner",
 ]
 
@@ -49,6 +50,7 @@ __all__ = [
 DEFAULT_LR = 2e-4
 DEFAULT_TEMPERATURE = 100.0
 CHECKPOINT_FORMAT = "reframe-combiner-checkpoint-1"
+LR_SCHEDULES = ("constant", "cosine")
 VAL_KS = (1, 5, 10, 50)
 
 Triplets = tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -85,6 +87,9 @@ class CombinerConfig:
     reference_negatives: bool = False
     #: Return the epoch with the best mean of validation Recall@1/5/10 rather than the last.
     keep_best: bool = True
+    #: "constant", or "cosine": each epoch's rate follows a half cosine from ``lr`` down to near zero at the
+    #: last epoch, so the run ends on small steps instead of wherever the last large one landed.
+    lr_schedule: str = "constant"
 
 
 def train_combiner(
@@ -117,6 +122,8 @@ def train_combiner(
             raise UsageError("validation features have another dimension than the training features")
     if cfg.epochs < 1 or cfg.batch_size < 2:
         raise UsageError(f"need epochs >= 1 and batch_size >= 2, got {cfg.epochs} and {cfg.batch_size}")
+    if cfg.lr_schedule not in LR_SCHEDULES:
+        raise UsageError(f"unknown learning-rate schedule {cfg.lr_schedule!r}; one of {', '.join(LR_SCHEDULES)}")
     n, dim = ref.shape
     sizes = {"dim": dim, "proj_dim": cfg.proj_dim or 4 * dim, "hidden_dim": cfg.hidden_dim or 8 * dim}
     dev = torch.device(device)
@@ -132,6 +139,8 @@ def train_combiner(
         "group_size": cfg.group_size,
         "reference_negatives": cfg.reference_negatives,
     }
+    if cfg.lr_schedule != "constant":  # the rate of every epoch depends on how many there are
+        fingerprint.update(lr_schedule=cfg.lr_schedule, epochs=cfg.epochs)
 
     with _seeded(cfg.seed, 0, dev):
         combiner = Combiner(**sizes).to(dev)
@@ -155,6 +164,8 @@ def train_combiner(
     for epoch in range(start_epoch + 1, cfg.epochs + 1):
         began = time.perf_counter()
         combiner.train()
+        for group in optimizer.param_groups:
+            group["lr"] = epoch_lr(cfg, epoch)
         with _seeded(cfg.seed, epoch, dev):
             loss_sum, steps = batches.train_epoch(combiner, optimizer, epoch, progress, is_cancelled)
         entry: dict[str, Any] = {"epoch": epoch, "loss": float(loss_sum) / steps if steps else math.nan}
@@ -172,7 +183,23 @@ def train_combiner(
 
     if cfg.keep_best and best is not None:
         combiner.load_state_dict(best["model"])
+        for entry in history:
+            entry["kept"] = entry["epoch"] == best["epoch"]
     return combiner.eval(), history
+
+
+def kept_metrics(history: list[dict[str, Any]]) -> dict[str, float]:
+    """The validation metrics of the epoch whose weights :func:`train_combiner` returned (the last one
+    unless ``keep_best`` picked another); empty without validation."""
+    kept = [h for h in history if h.get("kept")] or history[-1:]
+    return dict(kept[0].get("val", {})) if kept else {}
+
+
+def epoch_lr(cfg: CombinerConfig, epoch: int) -> float:
+    """The learning rate of ``epoch`` (1-based) under ``cfg.lr_schedule``."""
+    if cfg.lr_schedule == "cosine":
+        return cfg.lr * 0.5 * (1 + math.cos(math.pi * (epoch - 1) / cfg.epochs))
+    return cfg.lr
 
 
 @dataclass

@@ -269,6 +269,11 @@ TRAIN = Phrasebook(
             "let the {shape} become a {shape2}",
             "the same scene with a {shape2} and not a {shape}",
             "now make the {shape} a {shape2}",
+            # the picture tells which shape goes (the Combiner learns these; the text tower does not)
+            "a {shape2} instead",
+            "make it a {shape2} instead",
+            "swap it for a {shape2}",
+            "put a {shape2} there instead",
         ),
         "size": (
             "make the {shape} {size}",

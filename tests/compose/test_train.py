@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +12,14 @@ import torch
 
 from desktop.compose.combiner import Combiner, compose_query, sum_query
 from desktop.compose.metrics import recall_at_k
-from desktop.compose.train import CombinerConfig, TrainingCancelled, evaluate_triplet_features, train_combiner
+from desktop.compose.train import (
+    CombinerConfig,
+    TrainingCancelled,
+    epoch_lr,
+    evaluate_triplet_features,
+    kept_metrics,
+    train_combiner,
+)
 from desktop.errors import UsageError
 from desktop.models.encoder import normalize
 
@@ -85,6 +93,9 @@ def test_validation_progress_and_best_epoch(world: tuple[Split, Split]) -> None:
     assert all(0.0 <= v <= 1.0 for h in history for v in h["val"].values())
     best = max(history, key=lambda h: np.mean([h["val"][f"recall@{k}"] for k in (1, 5, 10)]))
     assert evaluate_triplet_features(*val, combiner=combiner) == best["val"]
+    # What the card reports is the kept epoch's, not the last one's.
+    assert [h["epoch"] for h in history if h["kept"]] == [best["epoch"]]
+    assert kept_metrics(history) == best["val"]
 
 
 def test_evaluate_triplet_features_baseline_matches_sum(world: tuple[Split, Split]) -> None:
@@ -176,6 +187,38 @@ def test_checkpoint_from_another_run_is_refused(world: tuple[Split, Split], tmp_
         )
 
 
+def test_cosine_schedule_ends_on_small_steps_and_resumes_exactly(world: tuple[Split, Split], tmp_path: Path) -> None:
+    cfg = CombinerConfig(epochs=4, lr=1e-3, seed=3, keep_best=False, lr_schedule="cosine", **SMALL)
+    rates = [epoch_lr(cfg, e) for e in range(1, 5)]
+    assert rates[0] == pytest.approx(1e-3)
+    assert all(a > b for a, b in itertools.pairwise(rates)) and rates[-1] < 0.2e-3
+    assert [epoch_lr(CombinerConfig(epochs=4, lr=1e-3), e) for e in (1, 4)] == [1e-3, 1e-3]
+
+    train, _ = world
+    args = (train.ref[:256], train.mod[:256], train.tgt[:256])
+    straight, _ = train_combiner(*args, cfg)
+    constant, _ = train_combiner(*args, CombinerConfig(epochs=4, lr=1e-3, seed=3, keep_best=False, **SMALL))
+    assert not torch.equal(straight.state_dict()["mix.3.weight"], constant.state_dict()["mix.3.weight"])
+
+    ckpt = tmp_path / "cos.ckpt"
+    half = CombinerConfig(epochs=2, lr=1e-3, seed=3, keep_best=False, lr_schedule="cosine", **SMALL)
+    train_combiner(*args, half, checkpoint_path=ckpt)
+    # Two epochs of a 2-epoch cosine are not the first half of a 4-epoch one: the checkpoint says so.
+    with pytest.raises(UsageError, match="epochs"):
+        train_combiner(*args, cfg, checkpoint_path=ckpt)
+    ckpt.unlink()
+    stop = threading.Event()
+
+    def cancel_in_epoch_3(epoch: int, step: int, loss: float, metrics: Any) -> None:
+        if epoch == 3:
+            stop.set()
+
+    with pytest.raises(TrainingCancelled):
+        train_combiner(*args, cfg, checkpoint_path=ckpt, progress=cancel_in_epoch_3, cancel=stop)
+    resumed, _ = train_combiner(*args, cfg, checkpoint_path=ckpt)
+    _assert_same_weights(resumed, straight)
+
+
 def test_a_repeated_target_is_not_its_own_negative() -> None:
     rng = np.random.default_rng(0)
     ref, mod = rng.normal(size=(2, 32, 8)).astype(np.float32)
@@ -192,3 +235,5 @@ def test_bad_inputs_are_usage_errors() -> None:
         train_combiner(x, x, x, CombinerConfig(epochs=0))
     with pytest.raises(UsageError):
         train_combiner(x, x, x, CombinerConfig(epochs=1), val=(x[:, :4], x[:, :4], x[:, :4]))
+    with pytest.raises(UsageError, match="schedule"):
+        train_combiner(x, x, x, CombinerConfig(epochs=1, lr_schedule="linear"))
