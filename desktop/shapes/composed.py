@@ -70,6 +70,8 @@ def make_triplets(
         group = [apply_edit(ref, first, rng)]
         if first in ("colour", "shape", "background", "add"):
             group.append(apply_edit(ref, first, rng))  # same kind, most likely another value
+        elif first == "remove":  # the other object goes: which one is the whole edit
+            group.append(apply_edit(ref, first, rng, shape=group[0].target.objects[0].shape))
         while len(group) < per_ref:
             group.append(apply_edit(ref, rng.choice(kinds), rng))
         for e in group[:per_ref]:

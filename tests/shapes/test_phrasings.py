@@ -107,3 +107,16 @@ def test_self_contained_phrasings_name_what_they_edit() -> None:
         if edit.kind == "remove":
             assert all(t.startswith("remove the") for t in texts), texts
     assert not [t for t in TRAIN.templates["remove"] if "{shape}" not in t]
+
+
+def test_training_groups_pair_edits_of_one_kind_as_hard_negatives() -> None:
+    """A reference's first edit comes twice with other values (colour, shape, background, add), and a removal
+    with the removal of the other object: a batch then holds the edit that only differs in what it changes."""
+    tr = make_triplets(400, seed=11)
+    groups = [(tr.refs[i], tr.edits[i : i + 4]) for i in range(0, len(tr.refs), 4)]
+    removals = [(ref, g) for ref, g in groups if g[0].kind == "remove"]
+    assert len(removals) > 20
+    for ref, g in removals:
+        assert g[1].kind == "remove"
+        kept = {g[0].target.objects[0], g[1].target.objects[0]}
+        assert kept == set(ref.objects)  # one group, both ways of removing an object
