@@ -109,6 +109,25 @@ def test_self_contained_phrasings_name_what_they_edit() -> None:
     assert not [t for t in TRAIN.templates["remove"] if "{shape}" not in t]
 
 
+def test_shape_requests_that_leave_the_old_shape_to_the_picture_reach_the_combiner_only() -> None:
+    """ "a star instead" is in the training phrasebook for the Combiner (which sees the picture); the text tower,
+    taught only self-contained texts, never gets it: every text it is taught names the shape that changes."""
+    assert "a {shape2} instead" in TRAIN.templates["shape"]
+    book = Phrasebook("no typos", TRAIN.templates, TRAIN.words)
+    rng = random.Random(5)
+    for_combiner = set()
+    for ref, edit in _edits(400, seed=8):
+        if edit.kind != "shape":
+            continue
+        slots = edit_slots(ref, edit)
+        old_words = TRAIN.words["shape"][slots.values["shape"]]
+        for _ in range(5):
+            text = book.render(slots, rng, self_contained=True)
+            assert any(w in text for w in old_words), text
+        for_combiner.add(book.render(slots, rng))
+    assert any(t.endswith(f"{w} instead") for t in for_combiner for w in ("circle", "square", "triangle", "star"))
+
+
 def test_training_groups_pair_edits_of_one_kind_as_hard_negatives() -> None:
     """A reference's first edit comes twice with other values (colour, shape, background, add), and a removal
     with the removal of the other object: a batch then holds the edit that only differs in what it changes."""
