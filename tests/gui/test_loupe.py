@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.gui import files
@@ -99,6 +100,10 @@ def test_a_double_click_opens_it_and_space_closes_it(qtbot: QtBot, browsing: Cal
     cell = grid.visualRect(window.results.index(2)).center()
     qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=cell)  # a real double-click: press first
     qtbot.mouseDClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=cell)
+    # QTest's double-click ends on the second press: release it as a hand would, or the application believes
+    # the button held for the rest of the session and later tests' pointers drag instead of hovering.
+    qtbot.mouseRelease(grid.viewport(), Qt.MouseButton.LeftButton, pos=cell)
+    assert QApplication.mouseButtons() == Qt.MouseButton.NoButton
     qtbot.waitUntil(window.loupe.isVisible, timeout=5000)
     assert window.loupe.counter.text() == "3 of 12"
     qtbot.keyClick(window.loupe, Qt.Key.Key_Space)
