@@ -219,10 +219,9 @@ def evaluate_composed(
     """Recall@K of image-only, text-only, normalised sum and (if given) Combiner queries, and of the fused
     query (the Combiner's own fusion, or ``fusion``) when there is one.
 
-    ``methods`` holds the world's phrasings; with ``held_out`` the same queries are asked again in the
-    held-out phrasebook's words (:func:`held_out_texts`), under ``held_out.methods``, and in the second
-    held-out phrasebook's (:data:`~desktop.shapes.phrasings.FRESH`), under ``fresh.methods``
-    (:data:`~desktop.shapes.phrasings.HELD_OUT_BOOKS`, each under its name).
+    ``methods`` holds the world's phrasings; with ``held_out`` the same queries are asked again in the words
+    of each held-out phrasebook (:data:`~desktop.shapes.phrasings.HELD_OUT_BOOKS`, :func:`held_out_texts`),
+    under its name: ``held_out.methods`` and ``fresh.methods``.
     """
     gal_raw = encode_scenes(encoder, bench.gallery, seed + 7)
     gal = normalize(gal_raw)

@@ -237,3 +237,13 @@ def test_bad_inputs_are_usage_errors() -> None:
         train_combiner(x, x, x, CombinerConfig(epochs=1), val=(x[:, :4], x[:, :4], x[:, :4]))
     with pytest.raises(UsageError, match="schedule"):
         train_combiner(x, x, x, CombinerConfig(epochs=1, lr_schedule="linear"))
+
+
+def test_the_command_line_offers_every_schedule_training_knows() -> None:
+    """``train-combiner`` lists the schedules itself (importing the trainer would load torch at start-up)."""
+    from desktop.cli import build_parser
+    from desktop.compose.train import LR_SCHEDULES
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    option = next(a for a in sub.choices["train-combiner"]._actions if a.dest == "lr_schedule")  # type: ignore[attr-defined]
+    assert tuple(option.choices) == LR_SCHEDULES
